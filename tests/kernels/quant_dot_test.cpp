@@ -208,6 +208,23 @@ void check_random() {
       BOOST_TEST(std::fabs(simd - exact) <= 0.25 * bound);
       // kernels::dot (prepare + dot) is the same thing
       BOOST_TEST(kernels::dot<F>(w.data(), x.data(), n) == simd);
+      // the int8 decode kernel over its own activation layout: within the
+      // int8 rounding bound of the float dot, equal for one and two rows
+      if constexpr (kernels::has_gemv<F>) {
+        std::vector<typename T::gemv_activation> g(n / 128);
+        T::gemv_prepare(x.data(), g.data(), n);
+        double bound8 = 0;
+        for (std::size_t i = 0; i < n; ++i) bound8 += std::fabs(wd[i]) * g[i / 128].d[(i % 128) / 32 * 4] * 0.5;
+        float one, two[2];
+        T::template gemv_dot<1>(w.data(), 0, g.data(), n, &one);
+        T::template gemv_dot<2>(w.data(), 0, g.data(), n, two);
+        BOOST_TEST_INFO("gemv " << one << " bound " << bound8);
+        BOOST_TEST(std::fabs(one - exact) <= bound8 + 1e-5 * l1);
+        BOOST_TEST(std::fabs(one - exact) <= 0.25 * bound8);
+        BOOST_TEST(std::fabs(one - T::reference_gemv(w.data(), g.data(), n)) <= 1e-5 * l1);
+        BOOST_TEST(two[0] == one);
+        BOOST_TEST(two[1] == one);
+      }
     }
   }
 }

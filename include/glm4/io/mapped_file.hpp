@@ -54,6 +54,12 @@ class mapped_file {
         throw io_error("cannot map " + path.string() + ": " + std::strerror(err));
       }
       data_ = static_cast<const std::byte*>(p);
+      // Ask for 2 MiB mappings of the page cache's large folios (honoured
+      // where the kernel and filesystem have them, harmless elsewhere):
+      // a decode step streams every weight once, and with 4 KiB pages a
+      // 5 GB model is 1.2 M TLB misses per token. Also makes the first
+      // pass fault 512x fewer times.
+      ::madvise(p, size_, MADV_HUGEPAGE);
     }
     ::close(fd);
   }

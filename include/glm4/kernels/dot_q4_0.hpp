@@ -8,10 +8,12 @@
 // nibbles then high nibbles" is the block's value order.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 
 #include "glm4/kernels/activation_q16.hpp"
+#include "glm4/kernels/activation_q8.hpp"
 #include "glm4/quant/q4_0.hpp"
 
 namespace glm4::kernels {
@@ -60,6 +62,75 @@ struct dot_traits<quant::q4_0> : q16_activation {
   }
 
 #if defined(GLM4_QDOT_AVX512VNNI)
+  // Decode (one token), int8 activations: R rows (1 or 2) at a time, four
+  // blocks (72 bytes) of each per step against q8x4_act (see there). Two
+  // loads and one vpermt2b gather the four blocks' 64 code bytes; & 15 and
+  // >> 4 & 15 are the low- and high-nibble values, two vpdpbusd (started
+  // from the -8 correction) the integer sums with lanes 4k .. 4k + 3 for
+  // block k, and one vpermw spreads the four f16 scales to their lanes.
+  // ~12 instructions and 4-6 loads per 72 bytes, one sequential stream.
+  using gemv_activation = q8x4_act;
+  static void gemv_prepare(const float* x, gemv_activation* a, std::size_t n) { qdetail::prepare_q8x4(x, a, n, 8); }
+  // Its scalar reference, block by block in value order.
+  static float reference_gemv(const block* w, const gemv_activation* a, std::size_t n) {
+    double sum = 0.0;
+    for (std::size_t b = 0; b < n / 32; ++b) {
+      const gemv_activation& x = a[b / 4];
+      const std::size_t k = b % 4;
+      std::int32_t isum = 0;
+      for (std::size_t j = 0; j < 16; ++j)
+        isum += ((w[b].qs[j] & 15) - 8) * x.lo[16 * k + j] + ((w[b].qs[j] >> 4) - 8) * x.hi[16 * k + j];
+      sum += static_cast<double>(quant::f16::to_float(w[b].d) * x.d[4 * k]) * isum;
+    }
+    return static_cast<float>(sum);
+  }
+  template <std::size_t R>
+  requires(R == 1 || R == 2) static void gemv_dot(const block* w, std::size_t w_stride, const gemv_activation* a,
+                                                  std::size_t n, float* out) {
+    // byte i <- qs[i % 16] of block i / 16 (bytes 18 k + 2 ..)
+    alignas(64) static constexpr auto gather = [] {
+      std::array<std::uint8_t, 64> idx{};
+      for (int i = 0; i < 64; ++i) idx[i] = static_cast<std::uint8_t>(18 * (i / 16) + 2 + i % 16);
+      return idx;
+    }();
+    // word i <- block i / 4's scale (bytes 18 k, 18 k + 1), i < 16
+    alignas(64) static constexpr auto spread = [] {
+      std::array<std::uint16_t, 32> idx{};
+      for (int i = 0; i < 32; ++i) idx[i] = static_cast<std::uint16_t>(9 * ((i % 16) / 4));
+      return idx;
+    }();
+    const __m512i gi = _mm512_load_si512(gather.data()), si = _mm512_load_si512(spread.data());
+    const __m512i m4 = _mm512_set1_epi8(15);
+    const auto* row0 = reinterpret_cast<const std::uint8_t*>(w);
+    const auto* row1 = reinterpret_cast<const std::uint8_t*>(w + (R - 1) * w_stride);
+    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+    for (std::size_t g = 0; g < n / 128; ++g) {
+      const gemv_activation& x = a[g];
+      const __m512i lo = _mm512_load_si512(x.lo), hi = _mm512_load_si512(x.hi), corr = _mm512_load_si512(x.corr);
+      const __m512 dx = _mm512_load_ps(x.d);
+      // one row's four blocks (explicit, so the accumulators stay in registers)
+      const auto step = [&](const std::uint8_t* bytes, __m512 acc) {
+        const __m512i s0 = _mm512_loadu_si512(bytes);
+        const __m512i s1 = _mm512_castsi128_si512(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(bytes + 64)));
+        const __m512i q = _mm512_permutex2var_epi8(s0, gi, s1);
+        __m512i isum = _mm512_dpbusd_epi32(corr, _mm512_and_si512(q, m4), lo);
+        isum = _mm512_dpbusd_epi32(isum, _mm512_and_si512(_mm512_srli_epi16(q, 4), m4), hi);
+        const __m512 dw = _mm512_cvtph_ps(_mm512_castsi512_si256(_mm512_permutexvar_epi16(si, s0)));
+        return _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(dw, dx), acc);
+      };
+      // The R rows' data is one contiguous range (matmul walks rows in
+      // order), and the next R rows follow it: sweep those as one stream,
+      // R * 72 bytes per step, so that DRAM's latency (tens of steps) is
+      // hidden. Past the matrix end a prefetch is a no-op.
+      const char* next = reinterpret_cast<const char*>(row0) + R * 72 * (n / 128 + g);
+      for (std::size_t off = 0; off < R * 72; off += 64) _mm_prefetch(next + off, _MM_HINT_T0);
+      acc0 = step(row0 + 72 * g, acc0);
+      if constexpr (R == 2) acc1 = step(row1 + 72 * g, acc1);
+    }
+    out[0] = _mm512_reduce_add_ps(acc0);
+    if constexpr (R == 2) out[1] = _mm512_reduce_add_ps(acc1);
+  }
+
   // 4 rows x T tokens (matmul's decode and prefill tiles): the rows' 16
   // code bytes in the four 128-bit lanes, low nibbles (values 0-15) and
   // high nibbles (16-31) minus 8, placed in the high byte of each int16

@@ -74,9 +74,11 @@ class transformer {
   // Runs `ids` at positions [start, start + ids.size()) (keys and values go
   // into the cache there) and writes the logits of the last `logit_rows`
   // tokens to `logits` (logit_rows x vocab). ids.size() <= ws.max_tokens.
+  // `precision`: how the integer formats' matmuls run batches (matmul.hpp).
   template <kv_format C>
   void forward(std::span<const std::int32_t> ids, std::size_t start, kv_cache<C>& cache, workspace& ws,
-               thread_pool& pool, std::size_t logit_rows, float* logits) const {
+               thread_pool& pool, std::size_t logit_rows, float* logits,
+               kernels::activation_precision precision = kernels::activation_precision::int8) const {
     const std::size_t n = ids.size();
     const auto H = static_cast<std::size_t>(shape_.hidden_size);
     const auto eps = static_cast<float>(shape_.rms_norm_eps);
@@ -86,20 +88,20 @@ class transformer {
       const auto& L = w_.layers[l];
       for (std::size_t t = 0; t < n; ++t)
         kernels::rms_norm(&ws.x[t * H], L.input_layernorm.data(), eps, &ws.a[t * H], H);
-      self_attention(L, l, n, start, cache, ws, pool);  // ws.a = o_proj output
+      self_attention(L, l, n, start, cache, ws, pool, precision);  // ws.a = o_proj output
       if (shape_.style == block_style::glm4) normalize_rows(ws.a.data(), L.post_self_attn_layernorm, n);
       add_rows(ws.x.data(), ws.a.data(), n * H);
 
       for (std::size_t t = 0; t < n; ++t)
         kernels::rms_norm(&ws.x[t * H], L.post_attention_layernorm.data(), eps, &ws.a[t * H], H);
-      mlp(L, n, ws, pool);  // ws.a = down_proj output
+      mlp(L, n, ws, pool, precision);  // ws.a = down_proj output
       if (shape_.style == block_style::glm4) normalize_rows(ws.a.data(), L.post_mlp_layernorm, n);
       add_rows(ws.x.data(), ws.a.data(), n * H);
     }
     if (logit_rows == 0) return;
     const std::size_t first = n - logit_rows;
     for (std::size_t t = first; t < n; ++t) kernels::rms_norm(&ws.x[t * H], w_.norm.data(), eps, &ws.a[t * H], H);
-    kernels::matmul(w_.lm_head, &ws.a[first * H], logit_rows, logits, pool);
+    kernels::matmul(w_.lm_head, &ws.a[first * H], logit_rows, logits, pool, nullptr, precision);
   }
 
  private:
@@ -131,15 +133,15 @@ class transformer {
 
   template <kv_format C>
   void self_attention(const layer_weights<S>& L, std::size_t layer, std::size_t n, std::size_t start, kv_cache<C>& cache,
-                      workspace& ws, thread_pool& pool) const {
+                      workspace& ws, thread_pool& pool, kernels::activation_precision precision) const {
     const auto D = static_cast<std::size_t>(shape_.head_dim);
     const auto heads = static_cast<std::size_t>(shape_.num_heads);
     const auto kv_heads = static_cast<std::size_t>(shape_.num_kv_heads);
     const std::size_t Q = heads * D, KV = kv_heads * D;
 
-    kernels::matmul(L.q_proj, ws.a.data(), n, ws.q.data(), pool, L.q_bias.data());
-    kernels::matmul(L.k_proj, ws.a.data(), n, ws.k.data(), pool, L.k_bias.data());
-    kernels::matmul(L.v_proj, ws.a.data(), n, ws.v.data(), pool, L.v_bias.data());
+    kernels::matmul(L.q_proj, ws.a.data(), n, ws.q.data(), pool, L.q_bias.data(), precision);
+    kernels::matmul(L.k_proj, ws.a.data(), n, ws.k.data(), pool, L.k_bias.data(), precision);
+    kernels::matmul(L.v_proj, ws.a.data(), n, ws.v.data(), pool, L.v_bias.data(), precision);
     for (std::size_t t = 0; t < n; ++t) {
       rope_.angles(static_cast<std::int64_t>(start + t), ws.cos.data(), ws.sin.data());
       rope_.apply(&ws.q[t * Q], heads, D, ws.cos.data(), ws.sin.data());
@@ -157,15 +159,16 @@ class transformer {
         attend(cache, layer, h / group, &ws.q[t * Q + h * D], D, start + t + 1, scores, row, &ws.attn[t * Q + h * D]);
       }
     });
-    kernels::matmul(L.o_proj, ws.attn.data(), n, ws.a.data(), pool);
+    kernels::matmul(L.o_proj, ws.attn.data(), n, ws.a.data(), pool, nullptr, precision);
   }
 
-  void mlp(const layer_weights<S>& L, std::size_t n, workspace& ws, thread_pool& pool) const {
+  void mlp(const layer_weights<S>& L, std::size_t n, workspace& ws, thread_pool& pool,
+           kernels::activation_precision precision) const {
     const auto I = static_cast<std::size_t>(shape_.intermediate_size);
-    kernels::matmul(L.gate_up_proj, ws.a.data(), n, ws.gate_up.data(), pool);
+    kernels::matmul(L.gate_up_proj, ws.a.data(), n, ws.gate_up.data(), pool, nullptr, precision);
     for (std::size_t t = 0; t < n; ++t)
       kernels::silu_mul(&ws.gate_up[t * 2 * I], &ws.gate_up[t * 2 * I + I], &ws.ffn[t * I], I);
-    kernels::matmul(L.down_proj, ws.ffn.data(), n, ws.a.data(), pool);
+    kernels::matmul(L.down_proj, ws.ffn.data(), n, ws.a.data(), pool, nullptr, precision);
   }
 
   model_shape shape_;

@@ -1,0 +1,214 @@
+// Prefill's matrix-matrix product for the integer formats: weights unpacked
+// into 16-row panels of unsigned bytes, activations quantized to int8, and a
+// register tile of 16 rows x T tokens built from vpdpbusd (64 multiply-adds
+// per instruction, twice the int16 kernels' rate).
+//
+// Decode streams each weight once, so its kernels (dot_q*.hpp) read the
+// file's blocks in place and their int16 activations cost nothing. Prefill
+// reuses every weight for each token of the batch: it is compute-bound, so
+// here a 16-row panel is unpacked once per matmul into the layout the tile
+// wants (in a per-thread buffer of ~K * 20 bytes, L2-resident) and then
+// meets every token of the batch.
+//
+// Every format becomes, per 32-value block b and row r,
+//
+//   w[j] = scale[r] * u[j] + offset[r],   u[j] in [0, 255]   (exact)
+//
+//   q4_0  u = q (nibble),      scale = d,         offset = -8 d
+//   q5_0  u = q (5 bits),      scale = d,         offset = -16 d
+//   q8_0  u = q + 128,         scale = d,         offset = -128 d
+//   q4_k  u = q (nibble),      scale = d sc[s],   offset = -dmin mn[s]   (s = sub-block)
+//
+// and with activations x[j] ~= da * a[j] (a int8, ggml's q8_0 scheme with an
+// f32 scale) and dsum = da * sum_j a[j], the block's contribution is
+//
+//   sum_j w[j] x[j] = (scale da) * isum + offset * dsum,   isum = sum_j u[j] a[j]
+//
+// isum is exact in int32 (|isum| <= 32 * 255 * 127 < 2^20). The activation
+// rounding error (<= da / 2 = amax / 254 per value) is ggml's own: llama.cpp
+// quantizes activations the same way for these formats (q8_K, per 256
+// values, for the k-quants, which is coarser than this).
+//
+// Panel layout, per block: u[g][r][0..3] = row r's values 4g .. 4g + 3
+// (g = 0..7), so one 64-byte load holds the same four columns of 16 rows,
+// and one vpdpbusd against a token's four activations broadcast to all
+// lanes adds them into 16 row sums.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "glm4/core/matrix.hpp"
+#include "glm4/kernels/activation_q16.hpp"
+#include "glm4/kernels/activation_q8.hpp"
+#include "glm4/kernels/dot_q4_k.hpp"
+#include "glm4/kernels/dot_q5_0.hpp"
+#include "glm4/quant/q4_0.hpp"
+#include "glm4/quant/q4_k.hpp"
+#include "glm4/quant/q5_0.hpp"
+#include "glm4/quant/q8_0.hpp"
+
+namespace glm4::kernels {
+
+inline constexpr std::size_t panel_rows = 16;
+
+// One 32-value block of a 16-row panel (see the layout above).
+struct alignas(64) panel_block {
+  std::uint8_t u[8][panel_rows][4];
+  float scale[panel_rows];
+  float offset[panel_rows];
+};
+static_assert(sizeof(panel_block) == 640);
+
+// Per format: unpack(w, nb32, u, scale, offset) writes a row's values as
+// u[32 b + j] and its block constants, for the row's nb32 blocks of 32.
+template <quant::block_format F>
+struct panel_unpack;
+
+template <>
+struct panel_unpack<quant::q4_0> {
+  static void unpack(const quant::q4_0::block* w, std::size_t nb, std::uint8_t* u, float* scale, float* offset) {
+    for (std::size_t b = 0; b < nb; ++b, u += 32) {
+      qdetail::split_nibbles(w[b].qs, 16, reinterpret_cast<std::int8_t*>(u), reinterpret_cast<std::int8_t*>(u + 16), 0);
+      scale[b] = qdetail::half_to_float(w[b].d);
+      offset[b] = -8.0f * scale[b];
+    }
+  }
+};
+
+template <>
+struct panel_unpack<quant::q5_0> {
+  static void unpack(const quant::q5_0::block* w, std::size_t nb, std::uint8_t* u, float* scale, float* offset) {
+    for (std::size_t b = 0; b < nb; ++b, u += 32) {
+      const std::uint32_t qh = dot_traits<quant::q5_0>::high_bits(w[b]);
+      for (std::size_t j = 0; j < 16; ++j) {
+        u[j] = static_cast<std::uint8_t>((w[b].qs[j] & 15) | ((qh >> j) & 1u) << 4);
+        u[j + 16] = static_cast<std::uint8_t>((w[b].qs[j] >> 4) | ((qh >> (j + 16)) & 1u) << 4);
+      }
+      scale[b] = qdetail::half_to_float(w[b].d);
+      offset[b] = -16.0f * scale[b];
+    }
+  }
+};
+
+template <>
+struct panel_unpack<quant::q8_0> {
+  static void unpack(const quant::q8_0::block* w, std::size_t nb, std::uint8_t* u, float* scale, float* offset) {
+    for (std::size_t b = 0; b < nb; ++b, u += 32) {
+      for (std::size_t j = 0; j < 32; ++j) u[j] = static_cast<std::uint8_t>(w[b].qs[j] ^ 0x80);  // q + 128
+      scale[b] = qdetail::half_to_float(w[b].d);
+      offset[b] = -128.0f * scale[b];
+    }
+  }
+};
+
+template <>
+struct panel_unpack<quant::q4_k> {
+  static void unpack(const quant::q4_k::block* w, std::size_t nb32, std::uint8_t* u, float* scale, float* offset) {
+    for (std::size_t sb = 0; sb < nb32 / 8; ++sb) {
+      const auto& blk = w[sb];
+      std::uint8_t sm[16];  // scales 0-7, mins 8-15
+      qdetail::unpack_q4_k_scales(blk.scales, sm);
+      const float d = qdetail::half_to_float(blk.d), dmin = qdetail::half_to_float(blk.dmin);
+      // chunk c (32 bytes): sub-block 2c in the low nibbles, 2c + 1 in the high
+      for (std::size_t c = 0; c < 4; ++c, u += 64)
+        qdetail::split_nibbles(blk.qs + 32 * c, 32, reinterpret_cast<std::int8_t*>(u),
+                               reinterpret_cast<std::int8_t*>(u + 32), 0);
+      for (std::size_t s = 0; s < 8; ++s) {
+        scale[8 * sb + s] = d * static_cast<float>(sm[s]);
+        offset[8 * sb + s] = -dmin * static_cast<float>(sm[8 + s]);
+      }
+    }
+  }
+};
+
+// Formats matmul sends through the panel path: those with an unpacker, on
+// targets with a tile kernel (AVX-512 VNNI); elsewhere prefill keeps the
+// int16 tiles of dot_q*.hpp.
+template <class F>
+concept has_int8_panel =
+#if defined(GLM4_QDOT_AVX512VNNI)
+    requires { panel_unpack<F>::unpack; };
+#else
+    false;
+#endif
+
+// Batches of fewer tokens than this skip the panel path: unpacking a panel
+// costs about as much as a few tokens' multiply-adds on it.
+inline constexpr std::size_t int8_panel_min_tokens = 16;
+
+namespace qdetail {
+
+// Rows [r0, r0 + rows) (rows <= 16) of w into panel blocks p[0, nb32);
+// missing rows are zero (scale and offset 0: they add nothing).
+template <quant::block_format F>
+void unpack_panel(const matrix<F>& w, std::size_t r0, std::size_t rows, panel_block* p, std::uint8_t* row_u,
+                  float* row_scale, float* row_offset) {
+  const std::size_t nb = w.cols() / 32;
+  for (std::size_t r = 0; r < panel_rows; ++r) {
+    if (r < rows) {
+      panel_unpack<F>::unpack(w.row(r0 + r), nb, row_u, row_scale, row_offset);
+    } else {
+      std::memset(row_u, 0, nb * 32);
+      std::fill_n(row_scale, nb, 0.0f);
+      std::fill_n(row_offset, nb, 0.0f);
+    }
+    for (std::size_t b = 0; b < nb; ++b) {
+      for (std::size_t g = 0; g < 8; ++g) std::memcpy(p[b].u[g][r], row_u + 32 * b + 4 * g, 4);
+      p[b].scale[r] = row_scale[b];
+      p[b].offset[r] = row_offset[b];
+    }
+  }
+}
+
+// The tile's scalar reference: out[t * 16 + r] for T tokens (a + t * a_stride).
+inline void panel_tile_reference(const panel_block* p, std::size_t nb, const q8_act* a, std::size_t a_stride,
+                                 std::size_t T, float* out) {
+  for (std::size_t t = 0; t < T; ++t)
+    for (std::size_t r = 0; r < panel_rows; ++r) {
+      double sum = 0.0;
+      for (std::size_t b = 0; b < nb; ++b) {
+        const q8_act& x = a[t * a_stride + b];
+        std::int32_t isum = 0;
+        for (std::size_t j = 0; j < 32; ++j) isum += p[b].u[j / 4][r][j % 4] * x.qs[j];
+        sum += static_cast<double>(p[b].scale[r] * x.d) * isum + static_cast<double>(p[b].offset[r]) * x.dsum;
+      }
+      out[t * panel_rows + r] = static_cast<float>(sum);
+    }
+}
+
+#if defined(GLM4_QDOT_AVX512VNNI)
+// 16 rows x T tokens. Per block: 8 loads of the panel, and per token 8
+// vpdpbusd with the token's four activations as an embedded broadcast, then
+// cvt + mul + 2 fmadd for the block's scale and offset.
+template <std::size_t T>
+inline void panel_tile(const panel_block* p, std::size_t nb, const q8_act* a, std::size_t a_stride, float* out) {
+  __m512 acc[T];
+  for (std::size_t t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
+  for (std::size_t b = 0; b < nb; ++b) {
+    __m512i isum[T];
+    for (std::size_t t = 0; t < T; ++t) isum[t] = _mm512_setzero_si512();
+    for (std::size_t g = 0; g < 8; ++g) {
+      const __m512i w = _mm512_load_si512(p[b].u[g]);
+      for (std::size_t t = 0; t < T; ++t) {
+        std::int32_t four;
+        std::memcpy(&four, a[t * a_stride + b].qs + 4 * g, 4);
+        isum[t] = _mm512_dpbusd_epi32(isum[t], w, _mm512_set1_epi32(four));
+      }
+    }
+    const __m512 scale = _mm512_load_ps(p[b].scale), offset = _mm512_load_ps(p[b].offset);
+    for (std::size_t t = 0; t < T; ++t) {
+      const q8_act& x = a[t * a_stride + b];
+      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[t]), _mm512_mul_ps(scale, _mm512_set1_ps(x.d)), acc[t]);
+      acc[t] = _mm512_fmadd_ps(offset, _mm512_set1_ps(x.dsum), acc[t]);
+    }
+  }
+  for (std::size_t t = 0; t < T; ++t) _mm512_storeu_ps(out + t * panel_rows, acc[t]);
+}
+#endif
+
+}  // namespace qdetail
+}  // namespace glm4::kernels

@@ -1,0 +1,146 @@
+// The int8 panel path of prefill (kernels/int8_panel.hpp):
+//   - each format's unpacker gives scale * u + offset == the format's own
+//     decoder, value for value (exact in float);
+//   - quantize_q8 (SIMD) equals its scalar reference bit for bit;
+//   - the SIMD tile equals the scalar tile reference up to float summation
+//     order, and matmul's panel path (rows not a multiple of 16, bias,
+//     token counts off the tile sizes) equals a double-precision product of
+//     the decoded weights with the decoded int8 activations.
+#define BOOST_TEST_MODULE int8_panel
+#ifdef GLM4_TEST_HEADER_ONLY
+#include <boost/test/included/unit_test.hpp>
+#else
+#include <boost/test/unit_test.hpp>
+#endif
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "glm4/kernels/int8_panel.hpp"
+#include "glm4/kernels/matmul.hpp"
+
+using namespace glm4;
+namespace k = glm4::kernels;
+namespace q = glm4::quant;
+
+namespace {
+
+std::vector<float> random_vector(std::size_t n, unsigned seed, float scale = 1.0f) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> d(0.0f, scale);
+  std::vector<float> v(n);
+  for (auto& x : v) x = d(rng);
+  for (std::size_t i = 0; i < n; i += 97) v[i] *= 8.0f;  // outliers, as real activations have
+  return v;
+}
+
+template <class F>
+struct quantized {
+  std::vector<typename F::block> blocks;
+  matrix<F> m;
+  quantized(std::size_t rows, std::size_t cols, unsigned seed) : blocks(rows * cols / F::block_elems) {
+    const auto w = random_vector(rows * cols, seed, 0.05f);
+    F::quantize(w.data(), blocks.data(), rows * cols);
+    m = matrix<F>(blocks.data(), rows, cols, nullptr);
+  }
+};
+
+using panel_formats = std::tuple<q::q4_0, q::q5_0, q::q8_0, q::q4_k>;
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(unpacked_values_decode_like_the_format, F, panel_formats) {
+  const std::size_t cols = 512;
+  quantized<F> w(3, cols, 11);
+  std::vector<float> ref(cols), scale(cols / 32), offset(cols / 32);
+  std::vector<std::uint8_t> u(cols);
+  for (std::size_t r = 0; r < 3; ++r) {
+    F::dequantize(w.m.row(r), ref.data(), cols);
+    k::panel_unpack<F>::unpack(w.m.row(r), cols / 32, u.data(), scale.data(), offset.data());
+    std::size_t wrong = 0;
+    for (std::size_t j = 0; j < cols; ++j) wrong += scale[j / 32] * u[j] + offset[j / 32] != ref[j];
+    BOOST_TEST(wrong == 0u, F::name << " row " << r);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(int8_activations_match_the_scalar_reference) {
+  auto x = random_vector(32 * 64, 5);
+  for (int j = 0; j < 32; ++j) x[j] = 0.0f;                // an all-zero block
+  for (int j = 32; j < 64; ++j) x[j] = (j % 2 ? 1 : -1) * 3.0f;  // all at +-amax
+  for (std::size_t b = 0; b < 64; ++b) {
+    k::q8_act simd{}, ref{};
+    k::qdetail::quantize_q8(x.data() + 32 * b, simd);
+    k::qdetail::quantize_q8_reference(x.data() + 32 * b, ref);
+    BOOST_TEST(simd.d == ref.d);
+    BOOST_TEST(simd.dsum == ref.dsum);
+    BOOST_TEST(std::memcmp(simd.qs, ref.qs, 32) == 0, "block " << b);
+    for (int j = 0; j < 32; ++j)  // within half a step of the value
+      BOOST_TEST(std::fabs(ref.d * ref.qs[j] - x[32 * b + j]) <= 0.5001f * ref.d);
+  }
+}
+
+#if defined(GLM4_QDOT_AVX512VNNI)
+BOOST_AUTO_TEST_CASE_TEMPLATE(simd_tile_matches_the_scalar_tile, F, panel_formats) {
+  const std::size_t cols = 1024, nb = cols / 32, tokens = 12;
+  quantized<F> w(16, cols, 21);
+  std::vector<k::panel_block> panel(nb);
+  std::vector<std::uint8_t> u(cols);
+  std::vector<float> consts(2 * nb);
+  k::qdetail::unpack_panel(w.m, 0, 16, panel.data(), u.data(), consts.data(), consts.data() + nb);
+  const auto x = random_vector(tokens * cols, 22);
+  std::vector<k::q8_act> a(tokens * nb);
+  for (std::size_t i = 0; i < a.size(); ++i) k::qdetail::quantize_q8(x.data() + 32 * i, a[i]);
+
+  std::vector<float> ref(tokens * 16);
+  k::qdetail::panel_tile_reference(panel.data(), nb, a.data(), nb, tokens, ref.data());
+  const auto check = [&]<std::size_t T>() {
+    std::vector<float> out(T * 16);
+    k::qdetail::panel_tile<T>(panel.data(), nb, a.data(), nb, out.data());
+    for (std::size_t i = 0; i < T * 16; ++i)
+      BOOST_TEST(std::fabs(out[i] - ref[i]) <= 1e-5f * (std::fabs(ref[i]) + 1.0f), F::name << " T=" << T << " i=" << i);
+  };
+  check.template operator()<1>();
+  check.template operator()<4>();
+  check.template operator()<12>();
+}
+#endif
+
+// Through kernels::matmul, whichever path the target takes for n >= 16.
+BOOST_AUTO_TEST_CASE_TEMPLATE(prefill_matmul_equals_the_decoded_product, F, panel_formats) {
+  const std::size_t rows = 40, cols = 512, nb = cols / 32;  // 2.5 panels
+  quantized<F> w(rows, cols, 31);
+  const auto bias = random_vector(rows, 32);
+  thread_pool pool(2);
+  std::vector<float> wf(rows * cols);
+  F::dequantize(w.m.data(), wf.data(), rows * cols);
+  for (std::size_t n : {k::int8_panel_min_tokens, std::size_t{29}}) {
+    const auto x = random_vector(n * cols, 33 + static_cast<unsigned>(n));
+    std::vector<float> y(n * rows);
+    k::matmul(w.m, x.data(), n, y.data(), pool, bias.data());
+    for (std::size_t t = 0; t < n; ++t) {
+      // The activations as the panel path sees them, and each value's
+      // rounding bound on the int16 path that other targets take.
+      std::vector<double> xq(cols), bound(cols);
+      for (std::size_t b = 0; b < nb; ++b) {
+        k::q8_act a;
+        k::qdetail::quantize_q8_reference(&x[t * cols + 32 * b], a);
+        for (int j = 0; j < 32; ++j) {
+          const std::size_t c = 32 * b + j;
+          xq[c] = k::has_int8_panel<F> ? static_cast<double>(a.d) * a.qs[j] : x[t * cols + c];
+          bound[c] = k::has_int8_panel<F> ? 0.0 : a.d * 127.0 / 65534.0;
+        }
+      }
+      for (std::size_t r = 0; r < rows; ++r) {
+        double ref = bias[r], mag = std::fabs(bias[r]), tol = 0.0;
+        for (std::size_t j = 0; j < cols; ++j) {
+          ref += static_cast<double>(wf[r * cols + j]) * xq[j];
+          mag += std::fabs(static_cast<double>(wf[r * cols + j]) * x[t * cols + j]);
+          tol += std::fabs(wf[r * cols + j]) * bound[j];
+        }
+        tol += 1e-5 * mag;
+        BOOST_TEST(std::fabs(y[t * rows + r] - ref) <= tol, F::name << " n=" << n << " t=" << t << " r=" << r);
+      }
+    }
+  }
+}
