@@ -171,6 +171,18 @@ void check_extremes() {
   };
   tile.template operator()<1>();
   tile.template operator()<4>();
+  // the int8 decode kernel at the same extreme codes, activations all +-1
+  // (int8 code +-127)
+  if constexpr (kernels::has_gemv<F>) {
+    const float xs = x > 0 ? 1.0f : -1.0f;
+    const std::vector<float> xf(n, xs);
+    std::vector<typename T::gemv_activation> g(n / T::gemv_activation::values);
+    T::gemv_prepare(xf.data(), g.data(), n);
+    float v;
+    T::template gemv_dot<1>(w.data(), 0, g.data(), n, &v);
+    const double e = static_cast<double>(n) * wd[0] * xs;
+    BOOST_TEST(std::fabs(v - e) <= 1e-6 * std::fabs(e));
+  }
 }
 
 template <class F>
@@ -211,10 +223,14 @@ void check_random() {
       // the int8 decode kernel over its own activation layout: within the
       // int8 rounding bound of the float dot, equal for one and two rows
       if constexpr (kernels::has_gemv<F>) {
-        std::vector<typename T::gemv_activation> g(n / 128);
+        std::vector<typename T::gemv_activation> g(n / T::gemv_activation::values);
         T::gemv_prepare(x.data(), g.data(), n);
         double bound8 = 0;
-        for (std::size_t i = 0; i < n; ++i) bound8 += std::fabs(wd[i]) * g[i / 128].d[(i % 128) / 32 * 4] * 0.5;
+        for (std::size_t b = 0; b < n / 32; ++b) {
+          kernels::q8_act q8;
+          kernels::qdetail::quantize_q8_reference(&x[32 * b], q8);
+          for (std::size_t j = 32 * b; j < 32 * b + 32; ++j) bound8 += std::fabs(wd[j]) * q8.d * 0.5;
+        }
         float one, two[2];
         T::template gemv_dot<1>(w.data(), 0, g.data(), n, &one);
         T::template gemv_dot<2>(w.data(), 0, g.data(), n, two);
@@ -392,8 +408,9 @@ BOOST_AUTO_TEST_CASE(dot_tiles_match_the_reference) {
 // two threads: every output equals the per-row dot of its token within
 // float summation order.
 template <class F>
-void check_matmul_tokens() {
-  const std::size_t rows = 37, cols = F::block_elems == 32 ? 544 : 768;
+void check_matmul_tokens(std::size_t cols) {
+  using T = kernels::dot_traits<F>;
+  const std::size_t rows = 37;
   const auto wf = random_vector(rows * cols, 40);
   std::vector<typename F::block> w(rows * cols / F::block_elems);
   F::quantize(wf.data(), w.data(), rows * cols);
@@ -409,17 +426,29 @@ void check_matmul_tokens() {
       for (std::size_t r = 0; r < rows; ++r) {
         double l1 = 0;
         for (std::size_t i = 0; i < cols; ++i) l1 += std::fabs(wd[r * cols + i] * x[t * cols + i]);
-        const float ref = kernels::dot<F>(&w[r * cols / F::block_elems], &x[t * cols], cols);
-        BOOST_TEST_INFO(F::name << " n = " << n << " token " << t << " row " << r);
+        const auto* row = &w[r * cols / F::block_elems];
+        float ref = kernels::dot<F>(row, &x[t * cols], cols);
+        // one token of a format with an int8 decode kernel: that kernel's reference
+        if constexpr (kernels::has_gemv<F>) {
+          if (n == 1 && cols % T::gemv_activation::values == 0) {
+            std::vector<typename T::gemv_activation> g(cols / T::gemv_activation::values);
+            T::gemv_prepare(&x[t * cols], g.data(), cols);
+            ref = T::reference_gemv(row, g.data(), cols);
+          }
+        }
+        BOOST_TEST_INFO(F::name << " cols = " << cols << " n = " << n << " token " << t << " row " << r);
         BOOST_TEST(std::fabs(y[t * rows + r] - ref) <= 1e-5 * l1);
       }
   }
 }
 
 BOOST_AUTO_TEST_CASE(matmul_tiles_match_per_row_dots) {
-  check_matmul_tokens<q::q8_0>();
-  check_matmul_tokens<q::q4_0>();
-  check_matmul_tokens<q::q5_0>();
-  check_matmul_tokens<q::q4_k>();
-  check_matmul_tokens<q::q6_k>();
+  // 544 columns: no whole 128-value groups (the int16 kernels decode); 640: whole groups
+  for (std::size_t cols : {544, 640}) {
+    check_matmul_tokens<q::q8_0>(cols);
+    check_matmul_tokens<q::q4_0>(cols);
+    check_matmul_tokens<q::q5_0>(cols);
+  }
+  check_matmul_tokens<q::q4_k>(768);
+  check_matmul_tokens<q::q6_k>(768);
 }

@@ -61,7 +61,7 @@ struct dot_traits<quant::q4_0> : q16_activation {
 #endif
   }
 
-#if defined(GLM4_QDOT_AVX512VNNI)
+#if defined(GLM4_GEMV_AVX512VBMI)
   // Decode (one token), int8 activations: R rows (1 or 2) at a time, four
   // blocks (72 bytes) of each per step against q8x4_act (see there). Two
   // loads and one vpermt2b gather the four blocks' 64 code bytes; & 15 and
@@ -101,36 +101,26 @@ struct dot_traits<quant::q4_0> : q16_activation {
     }();
     const __m512i gi = _mm512_load_si512(gather.data()), si = _mm512_load_si512(spread.data());
     const __m512i m4 = _mm512_set1_epi8(15);
-    const auto* row0 = reinterpret_cast<const std::uint8_t*>(w);
-    const auto* row1 = reinterpret_cast<const std::uint8_t*>(w + (R - 1) * w_stride);
-    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
-    for (std::size_t g = 0; g < n / 128; ++g) {
-      const gemv_activation& x = a[g];
-      const __m512i lo = _mm512_load_si512(x.lo), hi = _mm512_load_si512(x.hi), corr = _mm512_load_si512(x.corr);
-      const __m512 dx = _mm512_load_ps(x.d);
-      // one row's four blocks (explicit, so the accumulators stay in registers)
-      const auto step = [&](const std::uint8_t* bytes, __m512 acc) {
-        const __m512i s0 = _mm512_loadu_si512(bytes);
-        const __m512i s1 = _mm512_castsi128_si512(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(bytes + 64)));
-        const __m512i q = _mm512_permutex2var_epi8(s0, gi, s1);
-        __m512i isum = _mm512_dpbusd_epi32(corr, _mm512_and_si512(q, m4), lo);
-        isum = _mm512_dpbusd_epi32(isum, _mm512_and_si512(_mm512_srli_epi16(q, 4), m4), hi);
-        const __m512 dw = _mm512_cvtph_ps(_mm512_castsi512_si256(_mm512_permutexvar_epi16(si, s0)));
-        return _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(dw, dx), acc);
-      };
-      // The R rows' data is one contiguous range (matmul walks rows in
-      // order), and the next R rows follow it: sweep those as one stream,
-      // R * 72 bytes per step, so that DRAM's latency (tens of steps) is
-      // hidden. Past the matrix end a prefetch is a no-op.
-      const char* next = reinterpret_cast<const char*>(row0) + R * 72 * (n / 128 + g);
-      for (std::size_t off = 0; off < R * 72; off += 64) _mm_prefetch(next + off, _MM_HINT_T0);
-      acc0 = step(row0 + 72 * g, acc0);
-      if constexpr (R == 2) acc1 = step(row1 + 72 * g, acc1);
-    }
-    out[0] = _mm512_reduce_add_ps(acc0);
-    if constexpr (R == 2) out[1] = _mm512_reduce_add_ps(acc1);
+    qdetail::gemv_rows<R, 72>(w, w_stride * sizeof(block), a, n / 128, out,
+                              [&](const std::uint8_t* bytes, const gemv_activation& x, __m512 acc) {
+                                const __m512i s0 = _mm512_loadu_si512(bytes);
+                                const __m512i s1 = _mm512_castsi128_si512(
+                                    _mm_loadl_epi64(reinterpret_cast<const __m128i*>(bytes + 64)));
+                                const __m512i q = _mm512_permutex2var_epi8(s0, gi, s1);
+                                __m512i isum = _mm512_dpbusd_epi32(_mm512_load_si512(x.corr), _mm512_and_si512(q, m4),
+                                                                   _mm512_load_si512(x.lo));
+                                isum = _mm512_dpbusd_epi32(isum, _mm512_and_si512(_mm512_srli_epi16(q, 4), m4),
+                                                           _mm512_load_si512(x.hi));
+                                const __m512 dw =
+                                    _mm512_cvtph_ps(_mm512_castsi512_si256(_mm512_permutexvar_epi16(si, s0)));
+                                return _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum),
+                                                       _mm512_mul_ps(dw, _mm512_load_ps(x.d)), acc);
+                              });
   }
 
+#endif
+
+#if defined(GLM4_QDOT_AVX512VNNI)
   // 4 rows x T tokens (matmul's decode and prefill tiles): the rows' 16
   // code bytes in the four 128-bit lanes, low nibbles (values 0-15) and
   // high nibbles (16-31) minus 8, placed in the high byte of each int16

@@ -24,6 +24,7 @@
 #include <cstring>
 
 #include "glm4/kernels/activation_q16.hpp"
+#include "glm4/kernels/activation_q8.hpp"
 #include "glm4/quant/q4_k.hpp"
 
 namespace glm4::kernels {
@@ -164,6 +165,67 @@ struct dot_traits<quant::q4_k> : q16k_activation {
     return portable_dot(w, a, n);
 #endif
   }
+
+#if defined(GLM4_GEMV_AVX512VBMI)
+  // Decode (one token), int8 activations with a scale per sub-block: per
+  // 144-byte super-block, two loads of the 128 code bytes, whose nibbles are
+  // sub-blocks (0, 2), (1, 3), (4, 6), (5, 7) in the two halves of four
+  // vectors (q8k_act holds the activations in that order); four vpdpbusd,
+  // each sum scaled per lane by sc[s] * dx[s] (one vpermps of the unpacked
+  // scales each); the min term is one product of the unpacked mins with
+  // q8k_act::dsum, in the same accumulator.
+  using gemv_activation = q8k_act;
+  static void gemv_prepare(const float* x, gemv_activation* a, std::size_t n) { qdetail::prepare_q8k(x, a, n); }
+  // Its scalar reference, sub-block by sub-block.
+  static float reference_gemv(const block* w, const gemv_activation* a, std::size_t n) {
+    double sum = 0.0;
+    for (std::size_t b = 0; b < n / 256; ++b) {
+      for (int s = 0; s < 8; ++s) {
+        const auto sm = quant::k_quants::get_scale_min(w[b].scales, s);
+        const std::size_t i = 2 * (s / 4) + s % 2, h = (s % 4) / 2;
+        const std::uint8_t* q = w[b].qs + 32 * (s / 2);
+        std::int32_t isum = 0;
+        for (int j = 0; j < 32; ++j) isum += (s % 2 ? q[j] >> 4 : q[j] & 15) * a[b].qs[i][32 * h + j];
+        sum += static_cast<double>(quant::f16::to_float(w[b].d)) * sm.scale * a[b].d[i][8 * h] * isum -
+               static_cast<double>(quant::f16::to_float(w[b].dmin)) * sm.min * a[b].dsum[8 + s];
+      }
+    }
+    return static_cast<float>(sum);
+  }
+  template <std::size_t R>
+  requires(R == 1 || R == 2) static void gemv_dot(const block* w, std::size_t w_stride, const gemv_activation* a,
+                                                  std::size_t n, float* out) {
+    // lanes of sum i <- the unpacked scale of its sub-blocks (q8k_act's order)
+    const auto pick = [](int i) {
+      const int s0 = 4 * (i / 2) + i % 2;
+      return _mm512_setr_epi32(s0, s0, s0, s0, s0, s0, s0, s0, s0 + 2, s0 + 2, s0 + 2, s0 + 2, s0 + 2, s0 + 2,
+                               s0 + 2, s0 + 2);
+    };
+    const __m512i p0 = pick(0), p1 = pick(1), p2 = pick(2), p3 = pick(3);
+    const __m512i m4 = _mm512_set1_epi8(15);
+    qdetail::gemv_rows<R, sizeof(block)>(
+        w, w_stride * sizeof(block), a, n / 256, out, [&](const std::uint8_t* bytes, const gemv_activation& x, __m512 acc) {
+          const auto& b = *reinterpret_cast<const block*>(bytes);
+          alignas(16) std::uint8_t sm[16];
+          qdetail::unpack_q4_k_scales(b.scales, sm);
+          const __m512 sf = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(sm))));
+          const __m512i q01 = _mm512_loadu_si512(b.qs), q23 = _mm512_loadu_si512(b.qs + 64);
+          const auto part = [&](__m512i u, int i, __m512i pick_i, __m512 t) {
+            const __m512i isum = _mm512_dpbusd_epi32(_mm512_setzero_si512(), u, _mm512_load_si512(x.qs[i]));
+            return _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum),
+                                   _mm512_mul_ps(_mm512_permutexvar_ps(pick_i, sf), _mm512_load_ps(x.d[i])), t);
+          };
+          __m512 t = part(_mm512_and_si512(q01, m4), 0, p0, _mm512_setzero_ps());
+          t = part(_mm512_and_si512(_mm512_srli_epi16(q01, 4), m4), 1, p1, t);
+          t = part(_mm512_and_si512(q23, m4), 2, p2, t);
+          t = part(_mm512_and_si512(_mm512_srli_epi16(q23, 4), m4), 3, p3, t);
+          // every lane is summed in the end: the min term (lanes 8-15) joins the same accumulator
+          acc = _mm512_fmadd_ps(t, _mm512_set1_ps(qdetail::half_to_float(b.d)), acc);
+          return _mm512_fnmadd_ps(_mm512_mul_ps(sf, _mm512_load_ps(x.dsum)),
+                                  _mm512_set1_ps(qdetail::half_to_float(b.dmin)), acc);
+        });
+  }
+#endif
 
 #if defined(GLM4_QDOT_AVX512VNNI)
   // 4 rows x T tokens in row lanes (see qdetail::tile4_blocks32): 128-bit

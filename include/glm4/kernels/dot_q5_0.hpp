@@ -13,7 +13,10 @@
 #include <cstdint>
 #include <cstring>
 
+#include <array>
+
 #include "glm4/kernels/activation_q16.hpp"
+#include "glm4/kernels/activation_q8.hpp"
 #include "glm4/quant/q5_0.hpp"
 
 namespace glm4::kernels {
@@ -123,6 +126,77 @@ struct dot_traits<quant::q5_0> : q16_activation {
     return portable_dot(w, a, n);
 #endif
   }
+
+#if defined(GLM4_GEMV_AVX512VBMI)
+  // Decode (one token), int8 activations: q4_0's kernel (dot_q4_0.hpp) on
+  // 88-byte groups of four blocks, loaded as bytes 0-63 and 24-87, with the
+  // fifth bits OR-ed in as 16 under two 64-bit masks (byte 16 k + j of the
+  // low-nibble vector <-> bit j of block k's qh, of the high-nibble vector
+  // <-> bit j + 16) and the -16 correction.
+  using gemv_activation = q8x4_act;
+  static void gemv_prepare(const float* x, gemv_activation* a, std::size_t n) { qdetail::prepare_q8x4(x, a, n, 16); }
+  // Its scalar reference, block by block in value order.
+  static float reference_gemv(const block* w, const gemv_activation* a, std::size_t n) {
+    double sum = 0.0;
+    for (std::size_t b = 0; b < n / 32; ++b) {
+      const gemv_activation& x = a[b / 4];
+      const std::size_t k = b % 4;
+      const std::uint32_t qh = high_bits(w[b]);
+      std::int32_t isum = 0;
+      for (std::size_t j = 0; j < 16; ++j) {
+        const int lo = (w[b].qs[j] & 15) | static_cast<int>((qh >> j) & 1u) << 4;
+        const int hi = (w[b].qs[j] >> 4) | static_cast<int>((qh >> (j + 16)) & 1u) << 4;
+        isum += (lo - 16) * x.lo[16 * k + j] + (hi - 16) * x.hi[16 * k + j];
+      }
+      sum += static_cast<double>(quant::f16::to_float(w[b].d) * x.d[4 * k]) * isum;
+    }
+    return static_cast<float>(sum);
+  }
+  template <std::size_t R>
+  requires(R == 1 || R == 2) static void gemv_dot(const block* w, std::size_t w_stride, const gemv_activation* a,
+                                                  std::size_t n, float* out) {
+    // byte i <- qs[i % 16] of block i / 16 (bytes 22 k + 6 ..; past 63 from the second load, at 24)
+    alignas(64) static constexpr auto gather = [] {
+      std::array<std::uint8_t, 64> idx{};
+      for (int i = 0; i < 64; ++i) {
+        const int o = 22 * (i / 16) + 6 + i % 16;
+        idx[i] = static_cast<std::uint8_t>(o < 64 ? o : 64 + o - 24);
+      }
+      return idx;
+    }();
+    // word i <- block i / 4's scale (bytes 22 k, 22 k + 1; block 3's from the second load)
+    alignas(64) static constexpr auto spread = [] {
+      std::array<std::uint16_t, 32> idx{};
+      for (int i = 0; i < 32; ++i) {
+        const int o = 22 * ((i % 16) / 4);
+        idx[i] = static_cast<std::uint16_t>(o < 64 ? o / 2 : 32 + (o - 24) / 2);
+      }
+      return idx;
+    }();
+    const __m512i gi = _mm512_load_si512(gather.data()), si = _mm512_load_si512(spread.data());
+    const __m512i m4 = _mm512_set1_epi8(15), sixteen = _mm512_set1_epi8(16);
+    qdetail::gemv_rows<R, 88>(w, w_stride * sizeof(block), a, n / 128, out,
+                              [&](const std::uint8_t* bytes, const gemv_activation& x, __m512 acc) {
+                                const auto* b = reinterpret_cast<const block*>(bytes);
+                                const std::uint64_t h0 = high_bits(b[0]), h1 = high_bits(b[1]), h2 = high_bits(b[2]),
+                                                    h3 = high_bits(b[3]);
+                                const __mmask64 lo_bits = (h0 & 0xffff) | (h1 & 0xffff) << 16 | (h2 & 0xffff) << 32 | h3 << 48;
+                                const __mmask64 hi_bits = h0 >> 16 | (h1 >> 16) << 16 | (h2 >> 16) << 32 | (h3 >> 16) << 48;
+                                const __m512i s0 = _mm512_loadu_si512(bytes), s1 = _mm512_loadu_si512(bytes + 24);
+                                const __m512i q = _mm512_permutex2var_epi8(s0, gi, s1);
+                                const __m512i ql4 = _mm512_and_si512(q, m4);
+                                const __m512i ql = _mm512_mask_add_epi8(ql4, lo_bits, ql4, sixteen);
+                                const __m512i qh4 = _mm512_and_si512(_mm512_srli_epi16(q, 4), m4);
+                                const __m512i qhi = _mm512_mask_add_epi8(qh4, hi_bits, qh4, sixteen);
+                                __m512i isum = _mm512_dpbusd_epi32(_mm512_load_si512(x.corr), ql, _mm512_load_si512(x.lo));
+                                isum = _mm512_dpbusd_epi32(isum, qhi, _mm512_load_si512(x.hi));
+                                const __m512 dw =
+                                    _mm512_cvtph_ps(_mm512_castsi512_si256(_mm512_permutex2var_epi16(s0, si, s1)));
+                                return _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum),
+                                                       _mm512_mul_ps(dw, _mm512_load_ps(x.d)), acc);
+                              });
+  }
+#endif
 
 #if defined(GLM4_QDOT_AVX512VNNI)
   // 4 rows x T tokens: q4_0's row lanes, with the fifth bits as 64-bit

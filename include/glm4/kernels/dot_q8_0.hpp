@@ -9,7 +9,10 @@
 #include <cstddef>
 #include <cstdint>
 
+#include <array>
+
 #include "glm4/kernels/activation_q16.hpp"
+#include "glm4/kernels/activation_q8.hpp"
 #include "glm4/quant/q8_0.hpp"
 
 namespace glm4::kernels {
@@ -47,6 +50,57 @@ struct dot_traits<quant::q8_0> : q16_activation {
     return portable_dot(w, a, n);
 #endif
   }
+
+#if defined(GLM4_GEMV_AVX512VBMI)
+  // Decode (one token), int8 activations: R rows (1 or 2) at a time, two
+  // blocks (68 bytes) per step against q8x2_act. One vpermt2b gathers the
+  // two blocks' 64 codes, ^ 0x80 makes them unsigned (q + 128, the -128
+  // correction starts the sum), one vpdpbusd, and one vpermw spreads the
+  // two f16 scales to their lanes: ~10 instructions per 68 bytes.
+  using gemv_activation = q8x2_act;
+  static void gemv_prepare(const float* x, gemv_activation* a, std::size_t n) { qdetail::prepare_q8x2(x, a, n, 128); }
+  // Its scalar reference, block by block.
+  static float reference_gemv(const block* w, const gemv_activation* a, std::size_t n) {
+    double sum = 0.0;
+    for (std::size_t b = 0; b < n / 32; ++b) {
+      const gemv_activation& x = a[b / 2];
+      std::int32_t isum = 0;
+      for (std::size_t j = 0; j < 32; ++j) isum += w[b].qs[j] * x.qs[32 * (b % 2) + j];
+      sum += static_cast<double>(quant::f16::to_float(w[b].d) * x.d[8 * (b % 2)]) * isum;
+    }
+    return static_cast<float>(sum);
+  }
+  template <std::size_t R>
+  requires(R == 1 || R == 2) static void gemv_dot(const block* w, std::size_t w_stride, const gemv_activation* a,
+                                                  std::size_t n, float* out) {
+    // byte i <- qs[i % 32] of block i / 32 (bytes 34 k + 2 ..); word i <- block i / 8's scale
+    alignas(64) static constexpr auto gather = [] {
+      std::array<std::uint8_t, 64> idx{};
+      for (int i = 0; i < 64; ++i) idx[i] = static_cast<std::uint8_t>(34 * (i / 32) + 2 + i % 32);
+      return idx;
+    }();
+    alignas(64) static constexpr auto spread = [] {
+      std::array<std::uint16_t, 32> idx{};
+      for (int i = 0; i < 32; ++i) idx[i] = static_cast<std::uint16_t>(17 * ((i % 16) / 8));
+      return idx;
+    }();
+    const __m512i gi = _mm512_load_si512(gather.data()), si = _mm512_load_si512(spread.data());
+    const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
+    qdetail::gemv_rows<R, 68>(w, w_stride * sizeof(block), a, n / 64, out,
+                              [&](const std::uint8_t* bytes, const gemv_activation& x, __m512 acc) {
+                                const __m512i s0 = _mm512_loadu_si512(bytes);
+                                const __m512i s1 = _mm512_castsi128_si512(
+                                    _mm_cvtsi32_si128(*reinterpret_cast<const std::int32_t*>(bytes + 64)));
+                                const __m512i u = _mm512_xor_si512(_mm512_permutex2var_epi8(s0, gi, s1), flip);
+                                const __m512i isum =
+                                    _mm512_dpbusd_epi32(_mm512_load_si512(x.corr), u, _mm512_load_si512(x.qs));
+                                const __m512 dw =
+                                    _mm512_cvtph_ps(_mm512_castsi512_si256(_mm512_permutexvar_epi16(si, s0)));
+                                return _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum),
+                                                       _mm512_mul_ps(dw, _mm512_load_ps(x.d)), acc);
+                              });
+  }
+#endif
 
 #if defined(GLM4_QDOT_AVX512VNNI)
   // 4 rows x T tokens: values 0-15 and 16-31 of the four rows in 128-bit

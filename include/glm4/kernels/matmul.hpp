@@ -27,7 +27,7 @@ namespace glm4::kernels {
 // matmul uses 4 x 1 tiles for decode and 4 x 4 for prefill when they exist.
 // Formats with a one-token int8 kernel over their own activation layout:
 //   gemv_prepare(x, a, n); gemv_dot<R>(w, w_stride, a, n, out) for R = 1, 2
-//   rows; n % 128 == 0.
+//   rows; n a multiple of gemv_activation::values (one activation group).
 template <class F>
 concept has_gemv = requires(const typename F::block* w, const typename dot_traits<F>::gemv_activation* a,
                             const float* x, typename dot_traits<F>::gemv_activation* prepared, float* out) {
@@ -61,6 +61,7 @@ void tile_pass(const matrix<F>& w, const Act* a, std::size_t a_stride, std::size
   }
 }
 
+#if defined(GLM4_QDOT_AVX512VNNI)
 // The panel path (int8_panel.hpp): activations to int8 once, then each
 // thread unpacks a 16-row panel and runs the whole batch over it in tiles
 // of 12 tokens (4 and 1 for the rest).
@@ -103,6 +104,7 @@ void panel_matmul(const matrix<F>& w, const float* x, std::size_t n, float* y, t
     }
   });
 }
+#endif
 
 // Decode with int8 activations: one activation row, prepared once, weight
 // rows two at a time in order (each thread's chunk one sequential stream).
@@ -110,13 +112,14 @@ template <quant::block_format F>
 void gemv(const matrix<F>& w, const float* x, float* y, thread_pool& pool, const float* bias) {
   using T = dot_traits<F>;
   const std::size_t rows = w.rows(), cols = w.cols();
-  thread_local std::vector<typename T::gemv_activation> prepared;
-  if (prepared.size() < cols / 128) prepared.resize(cols / 128);
+  using act = typename T::gemv_activation;
+  thread_local std::vector<act> prepared;
+  if (prepared.size() < cols / act::values) prepared.resize(cols / act::values);
   T::gemv_prepare(x, prepared.data(), cols);
   const auto* a = prepared.data();
   constexpr std::size_t tile = 16;
   const std::size_t tiles = (rows + tile - 1) / tile;
-  pool.parallel_for(tiles, std::max<std::size_t>(1, tiles / (4 * pool.size())),
+  pool.parallel_for(tiles, std::max<std::size_t>(1, tiles / (16 * pool.size())),
                     [&](std::size_t t_begin, std::size_t t_end, std::size_t) {
                       std::size_t r = t_begin * tile;
                       const std::size_t r1 = std::min(rows, t_end * tile);
@@ -141,12 +144,14 @@ enum class activation_precision {
 template <quant::block_format F>
 void matmul(const matrix<F>& w, const float* x, std::size_t n, float* y, thread_pool& pool,
             const float* bias = nullptr, activation_precision precision = activation_precision::int8) {
+#if defined(GLM4_QDOT_AVX512VNNI)
   if constexpr (has_int8_panel<F>) {
     if (n >= int8_panel_min_tokens && precision == activation_precision::int8)
       return detail::panel_matmul(w, x, n, y, pool, bias);
   }
+#endif
   if constexpr (has_gemv<F>) {
-    if (n == 1 && w.cols() % 128 == 0 && precision == activation_precision::int8)
+    if (n == 1 && w.cols() % dot_traits<F>::gemv_activation::values == 0 && precision == activation_precision::int8)
       return detail::gemv(w, x, y, pool, bias);
   }
   using T = dot_traits<F>;
