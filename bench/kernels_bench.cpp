@@ -1,8 +1,9 @@
 // The kernels of a forward pass in isolation: kernels::matmul for every block
 // format a GLM-4 file uses, at the 9B's projection shapes, for decode (n = 1,
 // bound by streaming the weights) and prefill (n = 64, where each weight tile
-// is reused from cache and arithmetic should dominate); and the elementwise
-// kernels at the hidden and FFN widths.
+// is reused from cache and arithmetic should dominate), with int8 and int16
+// activations for the integer formats; and the elementwise kernels at the
+// hidden and FFN widths.
 //
 //   glm4_kernels_bench --benchmark_filter='matmul/q4_0/.*/n:1/'
 //
@@ -77,7 +78,7 @@ const std::vector<glm4::matrix<F>>& weight_copies(std::size_t rows, std::size_t 
   return copies;
 }
 
-template <q::block_format F>
+template <q::block_format F, glm4::kernels::activation_precision P>
 void matmul(benchmark::State& state) {
   const auto rows = static_cast<std::size_t>(state.range(0));
   const auto cols = static_cast<std::size_t>(state.range(1));
@@ -89,7 +90,7 @@ void matmul(benchmark::State& state) {
   glm4::thread_pool pool(threads);
   std::size_t next = 0;
   for (auto _ : state) {
-    glm4::kernels::matmul(ws[next], x.data(), n, y.data(), pool);
+    glm4::kernels::matmul(ws[next], x.data(), n, y.data(), pool, nullptr, P);
     next = next + 1 == ws.size() ? 0 : next + 1;
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
@@ -112,19 +113,24 @@ void matmul_args(benchmark::internal::Benchmark* b) {
   b->UseRealTime()->Unit(benchmark::kMillisecond);
 }
 
+// matmul/FORMAT: the default int8 activations of the integer formats;
+// matmul_int16/FORMAT: activation_precision::int16 (float formats: one path).
 template <q::block_format F>
-void register_matmul() {
-  benchmark::RegisterBenchmark(("matmul/" + std::string(F::name)).c_str(), matmul<F>)->Apply(matmul_args);
+void register_matmul(bool integer) {
+  using enum glm4::kernels::activation_precision;
+  benchmark::RegisterBenchmark(("matmul/" + std::string(F::name)).c_str(), matmul<F, int8>)->Apply(matmul_args);
+  if (integer)
+    benchmark::RegisterBenchmark(("matmul_int16/" + std::string(F::name)).c_str(), matmul<F, int16>)
+        ->Apply(matmul_args);
 }
 
 const bool registered = [] {
-  register_matmul<q::f32>();
-  register_matmul<q::bf16>();
-  register_matmul<q::f16>();
-  register_matmul<q::q8_0>();
-  register_matmul<q::q4_0>();
-  register_matmul<q::q4_k>();
-  register_matmul<q::q6_k>();
+  register_matmul<q::f32>(false);
+  register_matmul<q::bf16>(false);
+  register_matmul<q::f16>(false);
+  for (auto reg : {register_matmul<q::q8_0>, register_matmul<q::q4_0>, register_matmul<q::q5_0>,
+                   register_matmul<q::q4_k>, register_matmul<q::q6_k>})
+    reg(true);
   return true;
 }();
 

@@ -83,11 +83,18 @@ template <>
 struct panel_unpack<quant::q5_0> {
   static void unpack(const quant::q5_0::block* w, std::size_t nb, std::uint8_t* u, float* scale, float* offset) {
     for (std::size_t b = 0; b < nb; ++b, u += 32) {
+      qdetail::split_nibbles(w[b].qs, 16, reinterpret_cast<std::int8_t*>(u), reinterpret_cast<std::int8_t*>(u + 16), 0);
+      // fifth bits: bit j of qh (little-endian) is value j's
+#if HWY_TARGET == HWY_SCALAR
       const std::uint32_t qh = dot_traits<quant::q5_0>::high_bits(w[b]);
-      for (std::size_t j = 0; j < 16; ++j) {
-        u[j] = static_cast<std::uint8_t>((w[b].qs[j] & 15) | ((qh >> j) & 1u) << 4);
-        u[j + 16] = static_cast<std::uint8_t>((w[b].qs[j] >> 4) | ((qh >> (j + 16)) & 1u) << 4);
+      for (std::size_t j = 0; j < 32; ++j) u[j] |= static_cast<std::uint8_t>(((qh >> j) & 1u) << 4);
+#else
+      const hn::FixedTag<std::uint8_t, 16> d8;
+      for (std::size_t h = 0; h < 2; ++h) {
+        const auto bit5 = hn::IfThenElseZero(hn::LoadMaskBits(d8, w[b].qh + 2 * h), hn::Set(d8, 16));
+        hn::StoreU(hn::Or(hn::LoadU(d8, u + 16 * h), bit5), d8, u + 16 * h);
       }
+#endif
       scale[b] = qdetail::half_to_float(w[b].d);
       offset[b] = -16.0f * scale[b];
     }
