@@ -24,6 +24,7 @@
 #include <cstdint>
 
 #include "glm4/kernels/activation_q16.hpp"
+#include "glm4/kernels/activation_q8.hpp"
 #include "glm4/quant/q6_k.hpp"
 
 namespace glm4::kernels {
@@ -172,6 +173,65 @@ struct dot_traits<quant::q6_k> : q16k_activation {
     return portable_dot(w, a, n);
 #endif
   }
+
+#if defined(GLM4_GEMV_AVX512VBMI)
+  // Decode (one token), int8 activations: per 210-byte super-block and
+  // 128-value half, the 64 ql bytes and the half's 32 qh bytes (duplicated
+  // into both 256-bit halves) give values 0-63 as (ql & 15) | (qh << 4, << 2
+  // & 0x30) and 64-127 as (ql >> 4) | (qh, qh >> 2 & 0x30): four 64-value
+  // vectors in value order against q8s_act, one vpdpbusd each (from the -32
+  // correction), each lane scaled by sc[its sub-block] * dx (one vpermps of
+  // the 16 scales) and the sum by d.
+  using gemv_activation = q8s_act;
+  static void gemv_prepare(const float* x, gemv_activation* a, std::size_t n) { qdetail::prepare_q8s(x, a, n, 32); }
+  // Its scalar reference, sub-block by sub-block.
+  static float reference_gemv(const block* w, const gemv_activation* a, std::size_t n) {
+    double sum = 0.0;
+    for (std::size_t b = 0; b < n / 256; ++b)
+      for (int s = 0; s < 16; ++s) {
+        std::int32_t ss = 0;
+        for (int j = 0; j < 16; ++j) ss += (code(w[b], 16 * s + j) - 32) * a[b].qs[16 * s + j];
+        sum += static_cast<double>(quant::f16::to_float(w[b].d)) * w[b].scales[s] * a[b].d[s / 4][(s % 4) * 4] * ss;
+      }
+    return static_cast<float>(sum);
+  }
+  template <std::size_t R>
+  requires(R == 1 || R == 2) static void gemv_dot(const block* w, std::size_t w_stride, const gemv_activation* a,
+                                                  std::size_t n, float* out) {
+    const __m512i m4 = _mm512_set1_epi8(15), m30 = _mm512_set1_epi8(0x30);
+    // word shifts for the two 256-bit halves (values l and l + 32 of a pair of bit pairs)
+    const __m512i up = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(2), 1);
+    const __m512i down = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
+    // lane l of vector v <- the scale of sub-block 4 v + l / 4
+    const auto pick = [](int v) {
+      const int s = 4 * v;
+      return _mm512_setr_epi32(s, s, s, s, s + 1, s + 1, s + 1, s + 1, s + 2, s + 2, s + 2, s + 2, s + 3, s + 3,
+                               s + 3, s + 3);
+    };
+    const __m512i p[4] = {pick(0), pick(1), pick(2), pick(3)};
+    qdetail::gemv_rows<R, sizeof(block)>(
+        w, w_stride * sizeof(block), a, n / 256, out, [&](const std::uint8_t* bytes, const gemv_activation& x, __m512 acc) {
+          const auto& b = *reinterpret_cast<const block*>(bytes);
+          const __m512 sc = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales))));
+          const __m512i qh = _mm512_loadu_si512(b.qh);
+          __m512 t = _mm512_setzero_ps();
+          const auto part = [&](__m512i u, int v) {
+            const __m512i isum = _mm512_dpbusd_epi32(_mm512_load_si512(x.corr[v]), u, _mm512_load_si512(x.qs + 64 * v));
+            t = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum),
+                                _mm512_mul_ps(_mm512_permutexvar_ps(p[v], sc), _mm512_load_ps(x.d[v])), t);
+          };
+          for (int h = 0; h < 2; ++h) {
+            const __m512i ql = _mm512_loadu_si512(b.ql + 64 * h);
+            const __m512i q = h == 0 ? _mm512_shuffle_i64x2(qh, qh, 0x44) : _mm512_shuffle_i64x2(qh, qh, 0xee);
+            part(_mm512_or_si512(_mm512_and_si512(ql, m4), _mm512_and_si512(_mm512_sllv_epi16(q, up), m30)), 2 * h);
+            part(_mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), m4),
+                                 _mm512_and_si512(_mm512_srlv_epi16(q, down), m30)),
+                 2 * h + 1);
+          }
+          return _mm512_fmadd_ps(t, _mm512_set1_ps(qdetail::half_to_float(b.d)), acc);
+        });
+  }
+#endif
 
 #if defined(GLM4_QDOT_AVX512VNNI)
   // One row against T activation rows: dot's VNNI loop with each quarter's
