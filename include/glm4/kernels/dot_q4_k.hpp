@@ -192,6 +192,20 @@ struct dot_traits<quant::q4_k> : q16k_activation {
     }
     return static_cast<float>(sum);
   }
+  // qdetail::unpack_q4_k_scales in one register: the 32-bit words u0, u1,
+  // u2 of the 12 bytes (the load's last 4 bytes are codes, unused) become
+  //   [u0 & k1, (u2 & k2) | ((u0 >> 6) & k3) << 4, u1 & k1, ((u2 >> 4) & k2) | ((u1 >> 6) & k3) << 4]
+  // (scales 0-3, 4-7, mins 0-3, 4-7), with no trip through memory.
+  static __m128i unpack_scales(const std::uint8_t* packed) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(packed));
+    const __m128i lo = _mm_and_si128(_mm_srlv_epi32(_mm_shuffle_epi32(v, _MM_SHUFFLE(2, 1, 2, 0)), _mm_setr_epi32(0, 0, 0, 4)),
+                                     _mm_setr_epi32(0x3f3f3f3f, 0x0f0f0f0f, 0x3f3f3f3f, 0x0f0f0f0f));
+    const __m128i hi = _mm_slli_epi32(_mm_and_si128(_mm_srli_epi32(_mm_shuffle_epi32(v, _MM_SHUFFLE(1, 1, 0, 0)), 6),
+                                                    _mm_setr_epi32(0, 0x03030303, 0, 0x03030303)),
+                                      4);
+    return _mm_or_si128(lo, hi);
+  }
+
   template <std::size_t R>
   requires(R == 1 || R == 2) static void gemv_dot(const block* w, std::size_t w_stride, const gemv_activation* a,
                                                   std::size_t n, float* out) {
@@ -206,9 +220,7 @@ struct dot_traits<quant::q4_k> : q16k_activation {
     qdetail::gemv_rows<R, sizeof(block)>(
         w, w_stride * sizeof(block), a, n / 256, out, [&](const std::uint8_t* bytes, const gemv_activation& x, __m512 acc) {
           const auto& b = *reinterpret_cast<const block*>(bytes);
-          alignas(16) std::uint8_t sm[16];
-          qdetail::unpack_q4_k_scales(b.scales, sm);
-          const __m512 sf = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(sm))));
+          const __m512 sf = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(unpack_scales(b.scales)));
           const __m512i q01 = _mm512_loadu_si512(b.qs), q23 = _mm512_loadu_si512(b.qs + 64);
           const auto part = [&](__m512i u, int i, __m512i pick_i, __m512 t) {
             const __m512i isum = _mm512_dpbusd_epi32(_mm512_setzero_si512(), u, _mm512_load_si512(x.qs[i]));
