@@ -3,23 +3,28 @@
 //
 //   double gbs = glm4::bench::read_bandwidth_gbs(threads);   // GB/s, 1e9 bytes
 //
-// A buffer (1 GiB by default, far past any cache) is first touched by the
-// threads that later read it (so pages land on their NUMA nodes), then, all
-// starting together at a barrier, each thread reads its contiguous slice with aligned SIMD loads into independent
-// XOR accumulators (no FP latency chain, no stores), the way matmul's threads
-// each stream their own rows. The best of `runs` passes is reported, as for a
-// roofline the attainable peak is what matters.
+// A buffer (1 GiB by default, far past any cache) in 2 MiB pages where the
+// kernel grants them (as the weights' mapping asks for, io/mapped_file.hpp)
+// is first touched by the threads that later read it (so pages land on their
+// NUMA nodes), then, all starting together at a barrier, each thread reads
+// its contiguous slice with aligned SIMD loads into independent XOR
+// accumulators (no FP latency chain, no stores), prefetching 8 KiB ahead
+// into L2 as the decode kernels do (activation_q8.hpp's gemv_rows), the way
+// matmul's threads each stream their own rows. The best of `runs` passes is
+// reported, as for a roofline the attainable peak is what matters.
 #pragma once
+
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <barrier>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <thread>
 #include <vector>
-
-#include <hwy/aligned_allocator.h>
 
 #include "glm4/kernels/simd.hpp"
 
@@ -34,7 +39,10 @@ inline std::uint32_t read_slice(const std::uint32_t* HWY_RESTRICT p, std::size_t
   const std::size_t N = hn::Lanes(d);
   auto a0 = hn::Zero(d), a1 = hn::Zero(d), a2 = hn::Zero(d), a3 = hn::Zero(d);
   auto a4 = hn::Zero(d), a5 = hn::Zero(d), a6 = hn::Zero(d), a7 = hn::Zero(d);
+  constexpr std::size_t ahead = 8192 / sizeof(std::uint32_t);
   for (std::size_t i = 0; i + 8 * N <= n; i += 8 * N) {
+    for (std::size_t b = 0; b < 8 * N * sizeof(std::uint32_t); b += 64)
+      __builtin_prefetch(reinterpret_cast<const char*>(p + i + ahead) + b, 0, 2);  // prefetcht1
     a0 = hn::Xor(a0, hn::Load(d, p + i));
     a1 = hn::Xor(a1, hn::Load(d, p + i + N));
     a2 = hn::Xor(a2, hn::Load(d, p + i + 2 * N));
@@ -71,8 +79,12 @@ inline double read_bandwidth_gbs(std::size_t threads, bandwidth_options opt = {}
   constexpr std::size_t chunk_words = 1024;
   const std::size_t words = opt.bytes / sizeof(std::uint32_t) / (chunk_words * threads) * (chunk_words * threads);
   const std::size_t per_thread = words / threads;
-  auto buffer = hwy::AllocateAligned<std::uint32_t>(words);
-  std::uint32_t* data = buffer.get();
+  const std::size_t bytes = words * sizeof(std::uint32_t);
+  void* mem = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mem == MAP_FAILED) return 0.0;
+  ::madvise(mem, bytes, MADV_HUGEPAGE);
+  const std::unique_ptr<void, std::function<void(void*)>> unmap(mem, [bytes](void* q) { ::munmap(q, bytes); });
+  auto* data = static_cast<std::uint32_t*>(mem);
 
   std::barrier sync(static_cast<std::ptrdiff_t>(threads));
   std::vector<std::uint32_t> sink(threads);

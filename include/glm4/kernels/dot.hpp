@@ -4,7 +4,10 @@
 //                   blocks for integer formats, so the inner loop is an exact
 //                   integer dot product, as ggml does it with int8);
 //   prepare(x, a, n)   converts n activations;
-//   dot(w, a, n)       one weight row against prepared activations.
+//   dot(w, a, n)       one weight row against prepared activations;
+// and, where the target has them, dot_tile<R, T> (matmul.hpp) and the int8
+// decode kernel gemv_prepare / gemv_dot<R> over its own activation layout
+// (activation_q8.hpp).
 // Each format's SIMD kernel specializes dot_traits in its own header; a
 // format without one falls back to its scalar reference with f32
 // activations, so a new block type works (slowly) the day it is added.

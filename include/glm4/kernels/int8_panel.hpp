@@ -3,12 +3,12 @@
 // register tile of 16 rows x T tokens built from vpdpbusd (64 multiply-adds
 // per instruction, twice the int16 kernels' rate).
 //
-// Decode streams each weight once, so its kernels (dot_q*.hpp) read the
-// file's blocks in place and their int16 activations cost nothing. Prefill
-// reuses every weight for each token of the batch: it is compute-bound, so
-// here a 16-row panel is unpacked once per matmul into the layout the tile
-// wants (in a per-thread buffer of ~K * 20 bytes, L2-resident) and then
-// meets every token of the batch.
+// Decode streams each weight once, so its kernels (dot_q*.hpp's gemv_dot)
+// read the file's blocks in place. Prefill reuses every weight for each
+// token of the batch: it is compute-bound, so here a 16-row panel is
+// unpacked once per matmul into the layout the tile wants (in a per-thread
+// buffer of ~K * 20 bytes, L2-resident) and then meets every token of the
+// batch.
 //
 // Every format becomes, per 32-value block b and row r,
 //

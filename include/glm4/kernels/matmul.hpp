@@ -2,7 +2,11 @@
 // `rows` x `cols` in any block format. Threads split the weight rows, so each
 // weight byte is read by one thread once per call; within a thread a tile of
 // rows is kept hot while every activation row passes over it (prefill reuses
-// the weights n times from cache, decode streams them once).
+// the weights n times from cache, decode streams them once). The integer
+// formats take one of three paths:
+//   n >= int8_panel_min_tokens, int8   int8_panel.hpp's 16-row panels
+//   n == 1, int8                       the format's gemv_dot (dot_q*.hpp)
+//   otherwise (and int16)              dot_traits' int16 tiles and dots
 #pragma once
 
 #include <algorithm>
