@@ -19,6 +19,7 @@
 
 #include "glm4/kernels/int8_panel.hpp"
 #include "glm4/kernels/matmul.hpp"
+#include "kernels/random_activations.hpp"
 
 using namespace glm4;
 namespace k = glm4::kernels;
@@ -26,21 +27,14 @@ namespace q = glm4::quant;
 
 namespace {
 
-std::vector<float> random_vector(std::size_t n, unsigned seed, float scale = 1.0f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> d(0.0f, scale);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  for (std::size_t i = 0; i < n; i += 97) v[i] *= 8.0f;  // outliers, as real activations have
-  return v;
-}
+using testing::random_activations;
 
 template <class F>
 struct quantized {
   std::vector<typename F::block> blocks;
   matrix<F> m;
   quantized(std::size_t rows, std::size_t cols, unsigned seed) : blocks(rows * cols / F::block_elems) {
-    const auto w = random_vector(rows * cols, seed, 0.05f);
+    const auto w = random_activations(rows * cols, seed, 0.05f);
     F::quantize(w.data(), blocks.data(), rows * cols);
     m = matrix<F>(blocks.data(), rows, cols, nullptr);
   }
@@ -65,7 +59,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(unpacked_values_decode_like_the_format, F, panel_f
 }
 
 BOOST_AUTO_TEST_CASE(int8_activations_match_the_scalar_reference) {
-  auto x = random_vector(32 * 64, 5);
+  auto x = random_activations(32 * 64, 5);
   for (int j = 0; j < 32; ++j) x[j] = 0.0f;                // an all-zero block
   for (int j = 32; j < 64; ++j) x[j] = (j % 2 ? 1 : -1) * 3.0f;  // all at +-amax
   for (std::size_t b = 0; b < 64; ++b) {
@@ -88,7 +82,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(simd_tile_matches_the_scalar_tile, F, panel_format
   std::vector<std::uint8_t> u(cols);
   std::vector<float> consts(2 * nb);
   k::qdetail::unpack_panel(w.m, 0, 16, panel.data(), u.data(), consts.data(), consts.data() + nb);
-  const auto x = random_vector(tokens * cols, 22);
+  const auto x = random_activations(tokens * cols, 22);
   std::vector<k::q8_act> a(tokens * nb);
   for (std::size_t i = 0; i < a.size(); ++i) k::qdetail::quantize_q8(x.data() + 32 * i, a[i]);
 
@@ -110,12 +104,12 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(simd_tile_matches_the_scalar_tile, F, panel_format
 BOOST_AUTO_TEST_CASE_TEMPLATE(prefill_matmul_equals_the_decoded_product, F, panel_formats) {
   const std::size_t rows = 40, cols = 512, nb = cols / 32;  // 2.5 panels
   quantized<F> w(rows, cols, 31);
-  const auto bias = random_vector(rows, 32);
+  const auto bias = random_activations(rows, 32);
   thread_pool pool(2);
   std::vector<float> wf(rows * cols);
   F::dequantize(w.m.data(), wf.data(), rows * cols);
   for (std::size_t n : {k::int8_panel_min_tokens, std::size_t{29}}) {
-    const auto x = random_vector(n * cols, 33 + static_cast<unsigned>(n));
+    const auto x = random_activations(n * cols, 33 + static_cast<unsigned>(n));
     std::vector<float> y(n * rows);
     k::matmul(w.m, x.data(), n, y.data(), pool, bias.data());
     for (std::size_t t = 0; t < n; ++t) {

@@ -23,6 +23,7 @@
 
 #include "glm4/kernels/dot.hpp"
 #include "glm4/kernels/matmul.hpp"
+#include "kernels/random_activations.hpp"
 #include "glm4/kernels/reference.hpp"
 
 using namespace glm4;
@@ -30,15 +31,7 @@ namespace q = glm4::quant;
 
 namespace {
 
-std::vector<float> random_vector(std::size_t n, unsigned seed, float scale = 1.0f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> d(0.0f, scale);
-  std::vector<float> v(n);
-  for (auto& x : v) x = d(rng);
-  // a few outliers, as real activations have
-  for (std::size_t i = 0; i < n; i += 97) v[i] *= 8.0f;
-  return v;
-}
+using testing::random_activations;
 
 template <class F>
 std::vector<std::size_t> lengths() {
@@ -190,7 +183,7 @@ void check_random() {
   using T = kernels::dot_traits<F>;
   for (std::size_t n : lengths<F>()) {
     for (unsigned seed : {1u, 2u, 3u}) {
-      const auto wf = random_vector(n, seed * 10 + 1), x = random_vector(n, seed * 10 + 2, 3.0f);
+      const auto wf = random_activations(n, seed * 10 + 1), x = random_activations(n, seed * 10 + 2, 3.0f);
       std::vector<typename F::block> w(n / F::block_elems);
       F::quantize(wf.data(), w.data(), n);
       std::vector<typename T::activation> a(n / T::activation_block_elems);
@@ -248,7 +241,7 @@ void check_random() {
 template <class T>
 void check_prepare(std::size_t n) {
   using A = typename T::activation;
-  const auto x = random_vector(n, 77, 2.0f);
+  const auto x = random_activations(n, 77, 2.0f);
   std::vector<A> simd(n / T::activation_block_elems), ref(simd.size());
   T::prepare(x.data(), simd.data(), n);
   T::reference_prepare(x.data(), ref.data(), n);
@@ -312,7 +305,7 @@ BOOST_AUTO_TEST_CASE(q6_k_random) { check_random<q::q6_k>(); }
 template <class F>
 void check_odd_blocks(std::size_t n) {
   using T = kernels::dot_traits<F>;
-  const auto wf = random_vector(n, 5), x = random_vector(n, 6);
+  const auto wf = random_activations(n, 5), x = random_activations(n, 6);
   std::vector<typename F::block> w(n / 32);
   F::quantize(wf.data(), w.data(), n);
   std::vector<kernels::q16_act> a(n / 32);
@@ -364,12 +357,12 @@ void check_tile() {
       std::vector<A> a(T * as);
       std::vector<float> wd(4 * n), xs(T * n);
       for (std::size_t r = 0; r < 4; ++r) {
-        const auto wf = random_vector(n, 700 + static_cast<unsigned>(r + n));
+        const auto wf = random_activations(n, 700 + static_cast<unsigned>(r + n));
         F::quantize(wf.data(), &w[r * ws], n);
         F::dequantize(&w[r * ws], &wd[r * n], n);
       }
       for (std::size_t t = 0; t < T; ++t) {
-        const auto x = random_vector(n, 800 + static_cast<unsigned>(t + n), 2.0f);
+        const auto x = random_activations(n, 800 + static_cast<unsigned>(t + n), 2.0f);
         Tr::prepare(x.data(), &a[t * as], n);
         std::copy(x.begin(), x.end(), xs.begin() + static_cast<std::ptrdiff_t>(t * n));
       }
@@ -411,7 +404,7 @@ template <class F>
 void check_matmul_tokens(std::size_t cols) {
   using T = kernels::dot_traits<F>;
   const std::size_t rows = 37;
-  const auto wf = random_vector(rows * cols, 40);
+  const auto wf = random_activations(rows * cols, 40);
   std::vector<typename F::block> w(rows * cols / F::block_elems);
   F::quantize(wf.data(), w.data(), rows * cols);
   std::vector<float> wd(rows * cols);
@@ -419,7 +412,7 @@ void check_matmul_tokens(std::size_t cols) {
   const matrix<F> m(w.data(), rows, cols, nullptr);
   thread_pool pool(2);
   for (std::size_t n : {1, 3, 4, 5, 9}) {
-    const auto x = random_vector(n * cols, 41 + static_cast<unsigned>(n));
+    const auto x = random_activations(n * cols, 41 + static_cast<unsigned>(n));
     std::vector<float> y(n * rows);
     kernels::matmul(m, x.data(), n, y.data(), pool);
     for (std::size_t t = 0; t < n; ++t)

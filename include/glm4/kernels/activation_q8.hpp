@@ -13,6 +13,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -201,6 +202,20 @@ inline void prepare_q8s(const float* x, q8s_act* a, std::size_t n, int offset) {
 }
 
 #if defined(GLM4_GEMV_AVX512VBMI)
+// A permute's constant index vector: table[i] = f(i).
+template <class T, std::size_t N, class F>
+constexpr std::array<T, N> lane_table(F f) {
+  std::array<T, N> table{};
+  for (std::size_t i = 0; i < N; ++i) table[i] = static_cast<T>(f(static_cast<int>(i)));
+  return table;
+}
+
+// The last step of the block-group kernels: acc + isum * dw * dx, lane by
+// lane, with dw the 16 lanes' f16 weight scales and dx their activation scales.
+inline __m512 add_scaled(__m512i isum, __m256i dw, const float* dx, __m512 acc) {
+  return _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(_mm512_cvtph_ps(dw), _mm512_load_ps(dx)), acc);
+}
+
 // The loop of the int8 decode kernels (dot_q*.hpp's gemv_dot): R rows (1 or
 // 2, w_stride bytes apart) of `groups` weight groups of G bytes each against
 // one activation group each; step(bytes, x, acc) adds one row's group into

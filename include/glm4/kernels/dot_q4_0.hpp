@@ -8,7 +8,6 @@
 // nibbles then high nibbles" is the block's value order.
 #pragma once
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 
@@ -87,18 +86,10 @@ struct dot_traits<quant::q4_0> : q16_activation {
   template <std::size_t R>
   requires(R == 1 || R == 2) static void gemv_dot(const block* w, std::size_t w_stride, const gemv_activation* a,
                                                   std::size_t n, float* out) {
-    // byte i <- qs[i % 16] of block i / 16 (bytes 18 k + 2 ..)
-    alignas(64) static constexpr auto gather = [] {
-      std::array<std::uint8_t, 64> idx{};
-      for (int i = 0; i < 64; ++i) idx[i] = static_cast<std::uint8_t>(18 * (i / 16) + 2 + i % 16);
-      return idx;
-    }();
-    // word i <- block i / 4's scale (bytes 18 k, 18 k + 1), i < 16
-    alignas(64) static constexpr auto spread = [] {
-      std::array<std::uint16_t, 32> idx{};
-      for (int i = 0; i < 32; ++i) idx[i] = static_cast<std::uint16_t>(9 * ((i % 16) / 4));
-      return idx;
-    }();
+    // byte i <- qs[i % 16] of block i / 16 (bytes 18 k + 2 ..); word i <- block i / 4's scale (bytes 18 k)
+    alignas(64) static constexpr auto gather =
+        qdetail::lane_table<std::uint8_t, 64>([](int i) { return 18 * (i / 16) + 2 + i % 16; });
+    alignas(64) static constexpr auto spread = qdetail::lane_table<std::uint16_t, 32>([](int i) { return 9 * (i % 16 / 4); });
     const __m512i gi = _mm512_load_si512(gather.data()), si = _mm512_load_si512(spread.data());
     const __m512i m4 = _mm512_set1_epi8(15);
     qdetail::gemv_rows<R, 72>(w, w_stride * sizeof(block), a, n / 128, out,
@@ -111,10 +102,8 @@ struct dot_traits<quant::q4_0> : q16_activation {
                                                                    _mm512_load_si512(x.lo));
                                 isum = _mm512_dpbusd_epi32(isum, _mm512_and_si512(_mm512_srli_epi16(q, 4), m4),
                                                            _mm512_load_si512(x.hi));
-                                const __m512 dw =
-                                    _mm512_cvtph_ps(_mm512_castsi512_si256(_mm512_permutexvar_epi16(si, s0)));
-                                return _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum),
-                                                       _mm512_mul_ps(dw, _mm512_load_ps(x.d)), acc);
+                                return qdetail::add_scaled(
+                                    isum, _mm512_castsi512_si256(_mm512_permutexvar_epi16(si, s0)), x.d, acc);
                               });
   }
 

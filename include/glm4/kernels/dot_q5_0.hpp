@@ -13,8 +13,6 @@
 #include <cstdint>
 #include <cstring>
 
-#include <array>
-
 #include "glm4/kernels/activation_q16.hpp"
 #include "glm4/kernels/activation_q8.hpp"
 #include "glm4/quant/q5_0.hpp"
@@ -155,24 +153,17 @@ struct dot_traits<quant::q5_0> : q16_activation {
   template <std::size_t R>
   requires(R == 1 || R == 2) static void gemv_dot(const block* w, std::size_t w_stride, const gemv_activation* a,
                                                   std::size_t n, float* out) {
-    // byte i <- qs[i % 16] of block i / 16 (bytes 22 k + 6 ..; past 63 from the second load, at 24)
-    alignas(64) static constexpr auto gather = [] {
-      std::array<std::uint8_t, 64> idx{};
-      for (int i = 0; i < 64; ++i) {
-        const int o = 22 * (i / 16) + 6 + i % 16;
-        idx[i] = static_cast<std::uint8_t>(o < 64 ? o : 64 + o - 24);
-      }
-      return idx;
-    }();
-    // word i <- block i / 4's scale (bytes 22 k, 22 k + 1; block 3's from the second load)
-    alignas(64) static constexpr auto spread = [] {
-      std::array<std::uint16_t, 32> idx{};
-      for (int i = 0; i < 32; ++i) {
-        const int o = 22 * ((i % 16) / 4);
-        idx[i] = static_cast<std::uint16_t>(o < 64 ? o / 2 : 32 + (o - 24) / 2);
-      }
-      return idx;
-    }();
+    // byte i <- qs[i % 16] of block i / 16 (bytes 22 k + 6 ..), word i <- block i / 4's scale
+    // (bytes 22 k); past byte 63 from the second load, which starts at 24
+    // (a permute's second table: index 64 + o - 24)
+    alignas(64) static constexpr auto gather = qdetail::lane_table<std::uint8_t, 64>([](int i) {
+      const int o = 22 * (i / 16) + 6 + i % 16;
+      return o < 64 ? o : o + 40;
+    });
+    alignas(64) static constexpr auto spread = qdetail::lane_table<std::uint16_t, 32>([](int i) {
+      const int o = 22 * (i % 16 / 4);
+      return (o < 64 ? o : o + 40) / 2;
+    });
     const __m512i gi = _mm512_load_si512(gather.data()), si = _mm512_load_si512(spread.data());
     const __m512i m4 = _mm512_set1_epi8(15), sixteen = _mm512_set1_epi8(16);
     qdetail::gemv_rows<R, 88>(w, w_stride * sizeof(block), a, n / 128, out,
@@ -190,10 +181,8 @@ struct dot_traits<quant::q5_0> : q16_activation {
                                 const __m512i qhi = _mm512_mask_add_epi8(qh4, hi_bits, qh4, sixteen);
                                 __m512i isum = _mm512_dpbusd_epi32(_mm512_load_si512(x.corr), ql, _mm512_load_si512(x.lo));
                                 isum = _mm512_dpbusd_epi32(isum, qhi, _mm512_load_si512(x.hi));
-                                const __m512 dw =
-                                    _mm512_cvtph_ps(_mm512_castsi512_si256(_mm512_permutex2var_epi16(s0, si, s1)));
-                                return _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum),
-                                                       _mm512_mul_ps(dw, _mm512_load_ps(x.d)), acc);
+                                return qdetail::add_scaled(
+                                    isum, _mm512_castsi512_si256(_mm512_permutex2var_epi16(s0, si, s1)), x.d, acc);
                               });
   }
 #endif

@@ -9,8 +9,6 @@
 #include <cstddef>
 #include <cstdint>
 
-#include <array>
-
 #include "glm4/kernels/activation_q16.hpp"
 #include "glm4/kernels/activation_q8.hpp"
 #include "glm4/quant/q8_0.hpp"
@@ -73,17 +71,10 @@ struct dot_traits<quant::q8_0> : q16_activation {
   template <std::size_t R>
   requires(R == 1 || R == 2) static void gemv_dot(const block* w, std::size_t w_stride, const gemv_activation* a,
                                                   std::size_t n, float* out) {
-    // byte i <- qs[i % 32] of block i / 32 (bytes 34 k + 2 ..); word i <- block i / 8's scale
-    alignas(64) static constexpr auto gather = [] {
-      std::array<std::uint8_t, 64> idx{};
-      for (int i = 0; i < 64; ++i) idx[i] = static_cast<std::uint8_t>(34 * (i / 32) + 2 + i % 32);
-      return idx;
-    }();
-    alignas(64) static constexpr auto spread = [] {
-      std::array<std::uint16_t, 32> idx{};
-      for (int i = 0; i < 32; ++i) idx[i] = static_cast<std::uint16_t>(17 * ((i % 16) / 8));
-      return idx;
-    }();
+    // byte i <- qs[i % 32] of block i / 32 (bytes 34 k + 2 ..); word i <- block i / 8's scale (bytes 34 k)
+    alignas(64) static constexpr auto gather =
+        qdetail::lane_table<std::uint8_t, 64>([](int i) { return 34 * (i / 32) + 2 + i % 32; });
+    alignas(64) static constexpr auto spread = qdetail::lane_table<std::uint16_t, 32>([](int i) { return 17 * (i % 16 / 8); });
     const __m512i gi = _mm512_load_si512(gather.data()), si = _mm512_load_si512(spread.data());
     const __m512i flip = _mm512_set1_epi8(static_cast<char>(0x80));
     qdetail::gemv_rows<R, 68>(w, w_stride * sizeof(block), a, n / 64, out,
@@ -94,10 +85,8 @@ struct dot_traits<quant::q8_0> : q16_activation {
                                 const __m512i u = _mm512_xor_si512(_mm512_permutex2var_epi8(s0, gi, s1), flip);
                                 const __m512i isum =
                                     _mm512_dpbusd_epi32(_mm512_load_si512(x.corr), u, _mm512_load_si512(x.qs));
-                                const __m512 dw =
-                                    _mm512_cvtph_ps(_mm512_castsi512_si256(_mm512_permutexvar_epi16(si, s0)));
-                                return _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum),
-                                                       _mm512_mul_ps(dw, _mm512_load_ps(x.d)), acc);
+                                return qdetail::add_scaled(
+                                    isum, _mm512_castsi512_si256(_mm512_permutexvar_epi16(si, s0)), x.d, acc);
                               });
   }
 #endif
