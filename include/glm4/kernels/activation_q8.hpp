@@ -83,14 +83,11 @@ struct alignas(64) q8k_act {
 };
 static_assert(sizeof(q8k_act) == 576);
 
-// 256 values in value order for q6_k's decode kernel (dot_q6_k.hpp), four
-// 64-value vectors: dword lane l of vector v covers values 64 v + 4 l .. + 3;
-// corr and d as in q8x4_act (d[v][l]: the scale of 32-value block 2 v + l / 8).
+// 256 values in value order for q6_k's decode kernel (dot_q6_k.hpp): four
+// q8x2_act groups, one per 64-value vector of the kernel.
 struct alignas(64) q8s_act {
   static constexpr std::size_t values = 256;
-  std::int8_t qs[256];
-  std::int32_t corr[4][16];
-  float d[4][16];
+  q8x2_act part[4];
 };
 static_assert(sizeof(q8s_act) == 768);
 
@@ -180,23 +177,6 @@ inline void prepare_q8k(const float* x, q8k_act* a, std::size_t n) {
       std::memcpy(out.qs[i] + 32 * h, b.qs, 32);
       std::fill_n(out.d[i] + 8 * h, 8, b.d);
       out.dsum[8 + s] = b.dsum;
-    }
-  }
-}
-
-// n activations to n / 256 q8s_act groups.
-inline void prepare_q8s(const float* x, q8s_act* a, std::size_t n, int offset) {
-  for (std::size_t g = 0; g < n / 256; ++g) {
-    q8s_act& out = a[g];
-    for (std::size_t k = 0; k < 8; ++k) {
-      q8_act b;
-      quantize_q8(x + 256 * g + 32 * k, b);
-      std::memcpy(out.qs + 32 * k, b.qs, 32);
-      for (std::size_t l = 0; l < 8; ++l) {
-        out.corr[k / 2][8 * (k % 2) + l] =
-            -offset * (b.qs[4 * l] + b.qs[4 * l + 1] + b.qs[4 * l + 2] + b.qs[4 * l + 3]);
-        out.d[k / 2][8 * (k % 2) + l] = b.d;
-      }
     }
   }
 }

@@ -183,15 +183,18 @@ struct dot_traits<quant::q6_k> : q16k_activation {
   // correction), each lane scaled by sc[its sub-block] * dx (one vpermps of
   // the 16 scales) and the sum by d.
   using gemv_activation = q8s_act;
-  static void gemv_prepare(const float* x, gemv_activation* a, std::size_t n) { qdetail::prepare_q8s(x, a, n, 32); }
+  static void gemv_prepare(const float* x, gemv_activation* a, std::size_t n) {
+    for (std::size_t g = 0; g < n / 256; ++g) qdetail::prepare_q8x2(x + 256 * g, a[g].part, 256, 32);
+  }
   // Its scalar reference, sub-block by sub-block.
   static float reference_gemv(const block* w, const gemv_activation* a, std::size_t n) {
     double sum = 0.0;
     for (std::size_t b = 0; b < n / 256; ++b)
       for (int s = 0; s < 16; ++s) {
         std::int32_t ss = 0;
-        for (int j = 0; j < 16; ++j) ss += (code(w[b], 16 * s + j) - 32) * a[b].qs[16 * s + j];
-        sum += static_cast<double>(quant::f16::to_float(w[b].d)) * w[b].scales[s] * a[b].d[s / 4][(s % 4) * 4] * ss;
+        const q8x2_act& x = a[b].part[s / 4];
+        for (int j = 0; j < 16; ++j) ss += (code(w[b], 16 * s + j) - 32) * x.qs[16 * (s % 4) + j];
+        sum += static_cast<double>(quant::f16::to_float(w[b].d)) * w[b].scales[s] * x.d[(s % 4) * 4] * ss;
       }
     return static_cast<float>(sum);
   }
@@ -216,9 +219,10 @@ struct dot_traits<quant::q6_k> : q16k_activation {
           const __m512i qh = _mm512_loadu_si512(b.qh);
           __m512 t = _mm512_setzero_ps();
           const auto part = [&](__m512i u, int v) {
-            const __m512i isum = _mm512_dpbusd_epi32(_mm512_load_si512(x.corr[v]), u, _mm512_load_si512(x.qs + 64 * v));
+            const q8x2_act& xv = x.part[v];
+            const __m512i isum = _mm512_dpbusd_epi32(_mm512_load_si512(xv.corr), u, _mm512_load_si512(xv.qs));
             t = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum),
-                                _mm512_mul_ps(_mm512_permutexvar_ps(p[v], sc), _mm512_load_ps(x.d[v])), t);
+                                _mm512_mul_ps(_mm512_permutexvar_ps(p[v], sc), _mm512_load_ps(xv.d)), t);
           };
           for (int h = 0; h < 2; ++h) {
             const __m512i ql = _mm512_loadu_si512(b.ql + 64 * h);
