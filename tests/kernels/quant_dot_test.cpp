@@ -301,6 +301,53 @@ BOOST_AUTO_TEST_CASE(q5_0_random) { check_random<q::q5_0>(); }
 BOOST_AUTO_TEST_CASE(q4_k_random) { check_random<q::q4_k>(); }
 BOOST_AUTO_TEST_CASE(q6_k_random) { check_random<q::q6_k>(); }
 
+// The decode kernels of f16-scaled blocks widen the scales with integer
+// instructions (activation_q8.hpp's add_scaled): rows whose blocks all have
+// scales of one magnitude, zero, f16 subnormals, tiny normals, 1 and near
+// the f16 maximum, each against the double dot of its dequantized weights.
+template <class F>
+void check_gemv_scale_range() {
+  using T = kernels::dot_traits<F>;
+  if constexpr (kernels::has_gemv<F>) {
+    const std::size_t n = 512;
+    const auto x = random_activations(n, 41, 2.0f);
+    std::vector<typename T::gemv_activation> g(n / T::gemv_activation::values);
+    T::gemv_prepare(x.data(), g.data(), n);
+    // weight magnitudes: scales ~ magnitude / 8 (q4_0), / 16 (q5_0), / 127 (q8_0)
+    for (float magnitude : {0.0f, 2e-6f, 2e-4f, 1.0f, 4000.0f}) {
+      auto wf = random_activations(n, 42);
+      for (auto& v : wf) v *= magnitude;
+      std::vector<typename F::block> w(n / F::block_elems);
+      F::quantize(wf.data(), w.data(), n);
+      std::vector<float> wd(n);
+      F::dequantize(w.data(), wd.data(), n);
+      double exact = 0, bound8 = 0, l1 = 0;
+      for (std::size_t b = 0; b < n / 32; ++b) {
+        kernels::q8_act q8;
+        kernels::qdetail::quantize_q8_reference(&x[32 * b], q8);
+        for (std::size_t j = 32 * b; j < 32 * b + 32; ++j) {
+          exact += static_cast<double>(wd[j]) * x[j];
+          bound8 += std::fabs(wd[j]) * q8.d * 0.5;
+          l1 += std::fabs(static_cast<double>(wd[j]) * x[j]);
+        }
+      }
+      float one;
+      T::template gemv_dot<1>(w.data(), 0, g.data(), n, &one);
+      BOOST_TEST_INFO(F::name << " weights ~" << magnitude << ": gemv " << one << " exact " << exact);
+      BOOST_TEST(std::isfinite(one));
+      BOOST_TEST(std::fabs(one - exact) <= bound8 + 1e-5 * l1);
+      BOOST_TEST(std::fabs(one - T::reference_gemv(w.data(), g.data(), n)) <= 1e-5 * l1);
+      if (magnitude == 0.0f) BOOST_TEST(one == 0.0f);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(gemv_weight_scale_range) {
+  check_gemv_scale_range<q::q4_0>();
+  check_gemv_scale_range<q::q5_0>();
+  check_gemv_scale_range<q::q8_0>();
+}
+
 // An odd number of 32-value blocks (the 2-block loops' tail).
 template <class F>
 void check_odd_blocks(std::size_t n) {

@@ -228,9 +228,9 @@ struct dot_traits<quant::q4_k> : q16k_activation {
                                    _mm512_mul_ps(_mm512_permutexvar_ps(pick_i, sf), _mm512_load_ps(x.d[i])), t);
           };
           __m512 t = part(_mm512_and_si512(q01, m4), 0, p0, _mm512_setzero_ps());
-          t = part(_mm512_and_si512(_mm512_srli_epi16(q01, 4), m4), 1, p1, t);
+          t = part(qdetail::high_nibbles(q01), 1, p1, t);
           t = part(_mm512_and_si512(q23, m4), 2, p2, t);
-          t = part(_mm512_and_si512(_mm512_srli_epi16(q23, 4), m4), 3, p3, t);
+          t = part(qdetail::high_nibbles(q23), 3, p3, t);
           // every lane is summed in the end: the min term (lanes 8-15) joins the same accumulator
           acc = _mm512_fmadd_ps(t, _mm512_set1_ps(qdetail::half_to_float(b.d)), acc);
           return _mm512_fnmadd_ps(_mm512_mul_ps(sf, _mm512_load_ps(x.dsum)),

@@ -184,7 +184,7 @@ struct dot_traits<quant::q6_k> : q16k_activation {
   // the 16 scales) and the sum by d.
   using gemv_activation = q8s_act;
   static void gemv_prepare(const float* x, gemv_activation* a, std::size_t n) {
-    for (std::size_t g = 0; g < n / 256; ++g) qdetail::prepare_q8x2(x + 256 * g, a[g].part, 256, 32);
+    for (std::size_t g = 0; g < n / 256; ++g) qdetail::prepare_q8x2(x + 256 * g, a[g].part, 256, 32, 1.0f);
   }
   // Its scalar reference, sub-block by sub-block.
   static float reference_gemv(const block* w, const gemv_activation* a, std::size_t n) {
