@@ -48,7 +48,8 @@ static_assert(sizeof(q8_act) == 40);
 // at a time (dot_q4_0.hpp's gemv_dot): dword lane l covers block l / 4,
 //   lo[4 l .. 4 l + 3] = that block's values 4 (l % 4) .. + 3, hi the same + 16,
 //   corr[l] = -offset * (the sum of those 8 values), where a kernel of
-//   unsigned codes u = q + offset starts its sums, d[l] = the block's scale.
+//   unsigned codes u = q + offset starts its sums, d[l] = the block's scale
+//   (times the d_scale given to prepare_q8x4: f16_fold for add_scaled).
 struct alignas(64) q8x4_act {
   static constexpr std::size_t values = 128;
   std::int8_t lo[64];
