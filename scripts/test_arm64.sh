@@ -3,7 +3,9 @@
 # qemu-aarch64: the NEON code paths (Highway's NEON target, which is also
 # the quantized formats' integer kernels: int16 products through
 # ReorderWidenMulAccumulate = vmlal_s16 / vmlal_high_s16) are tested on an
-# x86 host, with -march=armv8-a+crypto (Highway 1.0.3 NEON needs AES).
+# x86 host, with -march=armv8-a+crypto (Highway 1.0.3 NEON needs AES); and
+# the quantized-dot tests again with +dotprod, where q4_0 and q8_0 decode
+# with sdot (GLM4_GEMV_NEON_DOTPROD).
 # Static binaries, Boost.Test header-only (GLM4_TEST_HEADER_ONLY), Highway
 # header-only (HWY_COMPILE_ONLY_STATIC: no libhwy at link time).
 # Usage: scripts/test_arm64.sh [out_dir]   (default build-arm64/)
@@ -42,4 +44,5 @@ for src in tests/kernels/*_test.cpp; do
   name=$(basename "$src" .cpp)
   run "$name" armv8-a+crypto "$src"
 done
+run quant_dot_test_dotprod armv8.2-a+dotprod+crypto tests/kernels/quant_dot_test.cpp
 echo "arm64 kernel tests passed"

@@ -32,6 +32,13 @@
     defined(__GFNI__) && defined(__F16C__)
 #define GLM4_GEMV_AVX512VBMI 1
 #endif
+// On ARM64 with the dot-product extension (Armv8.4, optional from 8.2:
+// -march=armv8.2-a+dotprod), q4_0 and q8_0 decode one block at a time with
+// sdot (16 multiply-adds per instruction, int16's vmlal: 8).
+#if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
+#define GLM4_GEMV_NEON_DOTPROD 1
+#include <arm_neon.h>
+#endif
 
 namespace glm4::kernels {
 
@@ -184,6 +191,31 @@ inline void prepare_q8k(const float* x, q8k_act* a, std::size_t n) {
   }
 }
 
+// The factor the f16-block decode kernels want their activation scales
+// stored times, and its inverse for their sums times 2^-112 (add_scaled);
+// NEON converts f16 scales exactly with fcvt and needs neither.
+#if defined(GLM4_GEMV_AVX512VBMI)
+inline constexpr float f16_fold = 0x1p80f, f16_unfold = 0x1p32f;
+#else
+inline constexpr float f16_fold = 1.0f, f16_unfold = 1.0f;
+#endif
+
+#if defined(GLM4_GEMV_NEON_DOTPROD)
+// The NEON decode loop: R rows (1 or 2, w_stride blocks apart) of `blocks`
+// 32-value blocks; step(block, b, acc) adds block b of one row into its
+// 4-lane accumulator.
+template <std::size_t R, class Block, class Step>
+inline void neon_gemv_rows(const Block* w, std::size_t w_stride, std::size_t blocks, float* out, Step step) {
+  float32x4_t acc0 = vdupq_n_f32(0.0f), acc1 = vdupq_n_f32(0.0f);
+  for (std::size_t b = 0; b < blocks; ++b) {
+    acc0 = step(w[b], b, acc0);
+    if constexpr (R == 2) acc1 = step(w[w_stride + b], b, acc1);
+  }
+  out[0] = vaddvq_f32(acc0);
+  if constexpr (R == 2) out[1] = vaddvq_f32(acc1);
+}
+#endif
+
 #if defined(GLM4_GEMV_AVX512VBMI)
 // A permute's constant index vector: table[i] = f(i).
 template <class T, std::size_t N, class F>
@@ -243,7 +275,6 @@ inline __m512i high_nibbles(__m512i v) {
 // gives dw * 2^-112 exactly, zero and subnormals included; with dx * 2^80 the
 // products are dw * dx * 2^-32, in f32's normal range for |dx| < 2^48 and
 // |dw dx| > 2^-94, and gemv_rows' sums come out times f16_unfold.
-inline constexpr float f16_fold = 0x1p80f, f16_unfold = 0x1p32f;
 inline __m512 add_scaled(__m512i isum, __m512i dw_high, __m512 dx, __m512 acc) {
   const __m512 dw = _mm512_castsi512_ps(_mm512_and_si512(_mm512_srai_epi32(dw_high, 3), _mm512_set1_epi32(0x8fffffff)));
   return _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(dw, dx), acc);

@@ -60,9 +60,9 @@ struct dot_traits<quant::q4_0> : q16_activation {
 #endif
   }
 
-#if defined(GLM4_GEMV_AVX512VBMI)
-  // Decode (one token), int8 activations: R rows (1 or 2) at a time, four
-  // blocks (72 bytes) of each per step against q8x4_act (see there). Two
+#if defined(GLM4_GEMV_AVX512VBMI) || defined(GLM4_GEMV_NEON_DOTPROD)
+  // Decode (one token), int8 activations (AVX-512 here, NEON sdot below): R
+  // rows (1 or 2) at a time, four blocks (72 bytes) of each per step against q8x4_act (see there). Two
   // loads and one vpermt2b gather the four blocks' 64 code bytes; & 15 and
   // high_nibbles are the low- and high-nibble values, two vpdpbusd (started
   // from the -8 correction) the integer sums with lanes 4k .. 4k + 3 for
@@ -86,6 +86,7 @@ struct dot_traits<quant::q4_0> : q16_activation {
     }
     return static_cast<float>(sum);
   }
+#if defined(GLM4_GEMV_AVX512VBMI)
   template <std::size_t R>
   requires(R == 1 || R == 2) static void gemv_dot(const block* w, std::size_t w_stride, const gemv_activation* a,
                                                   std::size_t n, float* out) {
@@ -110,6 +111,26 @@ struct dot_traits<quant::q4_0> : q16_activation {
         qdetail::f16_unfold);
   }
 
+#else
+  template <std::size_t R>
+  requires(R == 1 || R == 2) static void gemv_dot(const block* w, std::size_t w_stride, const gemv_activation* a,
+                                                  std::size_t n, float* out) {
+    // NEON: per block, (q & 15) - 8 and (q >> 4) - 8 against its 16 low
+    // and 16 high activations, two sdot.
+    const uint8x16_t m4 = vdupq_n_u8(15);
+    const int8x16_t eight = vdupq_n_s8(8);
+    qdetail::neon_gemv_rows<R>(w, w_stride, n / 32, out, [&](const block& blk, std::size_t b, float32x4_t acc) {
+      const gemv_activation& x = a[b / 4];
+      const std::size_t k = b % 4;
+      const uint8x16_t q = vld1q_u8(blk.qs);
+      const int8x16_t lo = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(q, m4)), eight);
+      const int8x16_t hi = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(q, 4)), eight);
+      const int32x4_t isum =
+          vdotq_s32(vdotq_s32(vdupq_n_s32(0), lo, vld1q_s8(x.lo + 16 * k)), hi, vld1q_s8(x.hi + 16 * k));
+      return vfmaq_n_f32(acc, vcvtq_f32_s32(isum), qdetail::half_to_float(blk.d) * x.d[4 * k]);
+    });
+  }
+#endif
 #endif
 
 #if defined(GLM4_QDOT_AVX512VNNI)

@@ -49,9 +49,9 @@ struct dot_traits<quant::q8_0> : q16_activation {
 #endif
   }
 
-#if defined(GLM4_GEMV_AVX512VBMI)
-  // Decode (one token), int8 activations: R rows (1 or 2) at a time, two
-  // blocks (68 bytes) per step against q8x2_act. One vpermt2b gathers the
+#if defined(GLM4_GEMV_AVX512VBMI) || defined(GLM4_GEMV_NEON_DOTPROD)
+  // Decode (one token), int8 activations (AVX-512 here, NEON sdot below): R
+  // rows (1 or 2) at a time, two blocks (68 bytes) per step against q8x2_act. One vpermt2b gathers the
   // two blocks' 64 codes, ^ 0x80 makes them unsigned (q + 128, the -128
   // correction starts the sum), one vpdpbusd, and one vpermw spreads the
   // two f16 scales to their lanes (add_scaled): 9 vector instructions per
@@ -71,6 +71,7 @@ struct dot_traits<quant::q8_0> : q16_activation {
     }
     return static_cast<float>(sum);
   }
+#if defined(GLM4_GEMV_AVX512VBMI)
   template <std::size_t R>
   requires(R == 1 || R == 2) static void gemv_dot(const block* w, std::size_t w_stride, const gemv_activation* a,
                                                   std::size_t n, float* out) {
@@ -94,6 +95,21 @@ struct dot_traits<quant::q8_0> : q16_activation {
         },
         qdetail::f16_unfold);
   }
+#else
+  template <std::size_t R>
+  requires(R == 1 || R == 2) static void gemv_dot(const block* w, std::size_t w_stride, const gemv_activation* a,
+                                                  std::size_t n, float* out) {
+    // NEON: per block, its 32 signed codes against its 32 activations, two
+    // sdot (the layout's -128 correction is for the unsigned x86 kernel).
+    qdetail::neon_gemv_rows<R>(w, w_stride, n / 32, out, [&](const block& blk, std::size_t b, float32x4_t acc) {
+      const gemv_activation& x = a[b / 2];
+      const std::int8_t* xs = x.qs + 32 * (b % 2);
+      const int32x4_t isum = vdotq_s32(vdotq_s32(vdupq_n_s32(0), vld1q_s8(blk.qs), vld1q_s8(xs)),
+                                       vld1q_s8(blk.qs + 16), vld1q_s8(xs + 16));
+      return vfmaq_n_f32(acc, vcvtq_f32_s32(isum), qdetail::half_to_float(blk.d) * x.d[8 * (b % 2)]);
+    });
+  }
+#endif
 #endif
 
 #if defined(GLM4_QDOT_AVX512VNNI)
