@@ -32,6 +32,11 @@
     defined(__GFNI__) && defined(__F16C__)
 #define GLM4_GEMV_AVX512VBMI 1
 #endif
+// Elsewhere on x86 with AVX2, q4_0 decodes two blocks at a time with
+// vpmaddubsw (its nibble codes times int8 cannot saturate the int16 sums).
+#if !defined(GLM4_GEMV_AVX512VBMI) && defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
+#define GLM4_GEMV_AVX2 1
+#endif
 // On ARM64 with the dot-product extension (Armv8.4, optional from 8.2:
 // -march=armv8.2-a+dotprod), q4_0 and q8_0 decode one block at a time with
 // sdot (16 multiply-adds per instruction, int16's vmlal: 8).

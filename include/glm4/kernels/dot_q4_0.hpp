@@ -60,10 +60,10 @@ struct dot_traits<quant::q4_0> : q16_activation {
 #endif
   }
 
-#if defined(GLM4_GEMV_AVX512VBMI) || defined(GLM4_GEMV_NEON_DOTPROD)
-  // Decode (one token), int8 activations (AVX-512 here, NEON sdot below): R
-  // rows (1 or 2) at a time, four blocks (72 bytes) of each per step against q8x4_act (see there). Two
-  // loads and one vpermt2b gather the four blocks' 64 code bytes; & 15 and
+#if defined(GLM4_GEMV_AVX512VBMI) || defined(GLM4_GEMV_AVX2) || defined(GLM4_GEMV_NEON_DOTPROD)
+  // Decode (one token), int8 activations (AVX-512 here; AVX2 and NEON sdot
+  // below): R rows (1 or 2) at a time, four blocks (72 bytes) of each per
+  // step against q8x4_act (see there). Two loads and one vpermt2b gather the four blocks' 64 code bytes; & 15 and
   // high_nibbles are the low- and high-nibble values, two vpdpbusd (started
   // from the -8 correction) the integer sums with lanes 4k .. 4k + 3 for
   // block k, and one vpermw spreads the four f16 scales to their lanes
@@ -111,6 +111,50 @@ struct dot_traits<quant::q4_0> : q16_activation {
         qdetail::f16_unfold);
   }
 
+#elif defined(GLM4_GEMV_AVX2)
+  template <std::size_t R>
+  requires(R == 1 || R == 2) static void gemv_dot(const block* w, std::size_t w_stride, const gemv_activation* a,
+                                                  std::size_t n, float* out) {
+    // AVX2: two blocks per step, their 16 code bytes in the two 128-bit
+    // lanes; & 15 and >> 4 & 15 against q8x4_act's lo and hi bytes of the
+    // same two blocks (lo[32 h ..], hi[32 h ..]), two vpmaddubsw (each int16
+    // at most 2 * 15 * 127) added, one vpmaddwd to int32 lanes 4 per block,
+    // the -8 correction, and the two f16 scales spread by one vpshufb.
+    const __m256i m4 = _mm256_set1_epi8(15), ones = _mm256_set1_epi16(1);
+    const __m128i spread = _mm_setr_epi8(0, 1, 0, 1, 0, 1, 0, 1, 2, 3, 2, 3, 2, 3, 2, 3);
+    __m256 acc[R];
+    for (auto& v : acc) v = _mm256_setzero_ps();
+    const std::size_t pairs = n / 64;
+    const auto* bytes0 = reinterpret_cast<const char*>(w);
+    for (std::size_t p = 0; p < pairs; ++p) {
+      // the rows two steps ahead into L2, as gemv_rows does
+      const char* ahead = bytes0 + R * 36 * (2 * pairs + p);
+      for (std::size_t off = 0; off < R * 36; off += 64) _mm_prefetch(ahead + off, _MM_HINT_T1);
+      const gemv_activation& x = a[p / 2];
+      const std::size_t h = p % 2;
+      const __m256i xlo = _mm256_load_si256(reinterpret_cast<const __m256i*>(x.lo + 32 * h));
+      const __m256i xhi = _mm256_load_si256(reinterpret_cast<const __m256i*>(x.hi + 32 * h));
+      const __m256i corr = _mm256_load_si256(reinterpret_cast<const __m256i*>(x.corr + 8 * h));
+      const __m256 dx = _mm256_load_ps(x.d + 8 * h);
+#pragma GCC unroll 2
+      for (std::size_t r = 0; r < R; ++r) {
+        const block* b = w + r * w_stride + 2 * p;
+        const __m256i q = _mm256_set_m128i(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b[1].qs)),
+                                           _mm_loadu_si128(reinterpret_cast<const __m128i*>(b[0].qs)));
+        const __m256i s16 = _mm256_add_epi16(_mm256_maddubs_epi16(_mm256_and_si256(q, m4), xlo),
+                                             _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), xhi));
+        const __m256i isum = _mm256_add_epi32(_mm256_madd_epi16(s16, ones), corr);
+        const __m256 dw = _mm256_cvtph_ps(
+            _mm_shuffle_epi8(_mm_cvtsi32_si128(static_cast<int>(b[0].d.bits | std::uint32_t{b[1].d.bits} << 16)), spread));
+        acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(dw, dx), acc[r]);
+      }
+    }
+    for (std::size_t r = 0; r < R; ++r) {
+      const __m128 v = _mm_add_ps(_mm256_castps256_ps128(acc[r]), _mm256_extractf128_ps(acc[r], 1));
+      const __m128 s = _mm_add_ps(v, _mm_movehl_ps(v, v));
+      out[r] = _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
+    }
+  }
 #else
   template <std::size_t R>
   requires(R == 1 || R == 2) static void gemv_dot(const block* w, std::size_t w_stride, const gemv_activation* a,
