@@ -205,6 +205,16 @@ inline constexpr float f16_fold = 0x1p80f, f16_unfold = 0x1p32f;
 inline constexpr float f16_fold = 1.0f, f16_unfold = 1.0f;
 #endif
 
+// The decode kernels' prefetch, at step g of `groups` steps of `step` bytes
+// over R contiguous rows: the same slice of the R rows after the next R
+// into L2 (__builtin_prefetch locality 2: prefetcht1), so the rows ahead
+// arrive as one sequential stream (see gemv_rows for what it measured).
+// Past the matrix end a prefetch is a no-op.
+inline void prefetch_rows_ahead(const void* row0, std::size_t step, std::size_t groups, std::size_t g) {
+  const char* ahead = static_cast<const char*>(row0) + step * (2 * groups + g);
+  for (std::size_t off = 0; off < step; off += 64) __builtin_prefetch(ahead + off, 0, 2);
+}
+
 #if defined(GLM4_GEMV_NEON_DOTPROD)
 // The NEON decode loop: R rows (1 or 2, w_stride blocks apart) of `blocks`
 // 32-value blocks; step(block, b, acc) adds block b of one row into its
@@ -290,13 +300,13 @@ inline __m512 add_scaled(__m512i isum, __m512i dw_high, __m512 dx, __m512 acc) {
 // one activation group each, loaded into registers once for the R rows;
 // step(bytes, x, acc) adds one row's group into its 16-lane accumulator.
 // The R rows are one contiguous range (matmul walks rows in order) and the
-// rows after them follow: the R rows after the next R are swept as one
-// prefetch stream into L2, R * G bytes per step, so DRAM's latency (tens of
-// steps) stays hidden. Measured on Zen 4, one thread, Q4_0 9B decode: the
-// hardware prefetcher alone 12 GB/s; sweeping the next R rows into L1 19
-// GB/s; the R rows after those into L2 25 GB/s (the kernel computed 27 from
-// cache then). Past the matrix end a prefetch is a no-op. The sums are
-// multiplied by `unfold` (f16_unfold for the kernels of add_scaled).
+// rows after them follow: prefetch_rows_ahead sweeps the R rows after the
+// next R into L2, R * G bytes per step, so DRAM's latency (tens of steps)
+// stays hidden. Measured on Zen 4, one thread, Q4_0 9B decode: the hardware
+// prefetcher alone 12 GB/s; sweeping the next R rows into L1 19 GB/s; the R
+// rows after those into L2 25 GB/s (the kernel computed 27 from cache
+// then). The sums are multiplied by `unfold` (f16_unfold for the kernels of
+// add_scaled).
 template <std::size_t R, std::size_t G, class Act, class Step>
 inline void gemv_rows(const void* w, std::size_t w_stride, const Act* a, std::size_t groups, float* out, Step step,
                       float unfold = 1.0f) {
@@ -304,8 +314,7 @@ inline void gemv_rows(const void* w, std::size_t w_stride, const Act* a, std::si
   const auto* row1 = row0 + (R - 1) * w_stride;
   __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
   for (std::size_t g = 0; g < groups; ++g) {
-    const char* ahead = reinterpret_cast<const char*>(row0) + R * G * (2 * groups + g);
-    for (std::size_t off = 0; off < R * G; off += 64) _mm_prefetch(ahead + off, _MM_HINT_T1);
+    prefetch_rows_ahead(row0, R * G, groups, g);
     const auto& x = in_registers(a[g]);  // a copy of the register groups, a reference to the others
     acc0 = step(row0 + G * g, x, acc0);
     if constexpr (R == 2) acc1 = step(row1 + G * g, x, acc1);

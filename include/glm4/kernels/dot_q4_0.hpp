@@ -125,11 +125,8 @@ struct dot_traits<quant::q4_0> : q16_activation {
     __m256 acc[R];
     for (auto& v : acc) v = _mm256_setzero_ps();
     const std::size_t pairs = n / 64;
-    const auto* bytes0 = reinterpret_cast<const char*>(w);
     for (std::size_t p = 0; p < pairs; ++p) {
-      // the rows two steps ahead into L2, as gemv_rows does
-      const char* ahead = bytes0 + R * 36 * (2 * pairs + p);
-      for (std::size_t off = 0; off < R * 36; off += 64) _mm_prefetch(ahead + off, _MM_HINT_T1);
+      qdetail::prefetch_rows_ahead(w, R * 2 * sizeof(block), pairs, p);
       const gemv_activation& x = a[p / 2];
       const std::size_t h = p % 2;
       const __m256i xlo = _mm256_load_si256(reinterpret_cast<const __m256i*>(x.lo + 32 * h));
@@ -149,11 +146,7 @@ struct dot_traits<quant::q4_0> : q16_activation {
         acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(dw, dx), acc[r]);
       }
     }
-    for (std::size_t r = 0; r < R; ++r) {
-      const __m128 v = _mm_add_ps(_mm256_castps256_ps128(acc[r]), _mm256_extractf128_ps(acc[r], 1));
-      const __m128 s = _mm_add_ps(v, _mm_movehl_ps(v, v));
-      out[r] = _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
-    }
+    for (std::size_t r = 0; r < R; ++r) out[r] = qdetail::hsum(acc[r]);
   }
 #else
   template <std::size_t R>
