@@ -308,6 +308,7 @@ int run_bench(const options& opt, const std::shared_ptr<const glm4::io::gguf_fil
     }
   }
   const double rss = peak_rss_bytes();  // before the probe's buffer
+  const auto pages = file->mapping()->residency();
   model.reset();
 
   print_table(facts, C::name, opt.threads, rows);
@@ -326,6 +327,18 @@ int run_bench(const options& opt, const std::shared_ptr<const glm4::io::gguf_fil
     std::printf("%-23s %8.1f %%      (%.2f t/s measured)\n", label.c_str(), 100.0 * tg_mean / roofline, tg_mean);
   }
   std::printf("peak RSS                %8.3f GiB    (model mapping + session, before the probe)\n", rss / GiB);
+  if (pages && pages->resident > 0) {
+    const double share = static_cast<double>(pages->huge) / static_cast<double>(pages->resident);
+    std::printf("file in 2 MiB pages     %8.1f %%      (%.3f of %.3f GiB resident)\n", 100.0 * share,
+                static_cast<double>(pages->huge) / GiB, static_cast<double>(pages->resident) / GiB);
+    // Small page-cache folios stay until the file is evicted (see
+    // io/mapped_file.hpp); read in again, it usually gets 2 MiB ones.
+    if (share < 0.9)
+      std::fprintf(stderr,
+                   "glm4-bench: only %.0f %% of the file is mapped with 2 MiB pages, so tg is slower than it can be; "
+                   "drop the file from the page cache (dd if=%s iflag=nocache count=0) and run again\n",
+                   100.0 * share, opt.model.string().c_str());
+  }
   return 0;
 }
 
