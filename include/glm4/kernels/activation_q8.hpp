@@ -64,6 +64,7 @@ static_assert(sizeof(q8_act) == 40);
 //   (times the d_scale given to prepare_q8x4: f16_fold for add_scaled).
 struct alignas(64) q8x4_act {
   static constexpr std::size_t values = 128;
+  static constexpr std::size_t scale_values = 32;  // values per activation scale
   std::int8_t lo[64];
   std::int8_t hi[64];
   std::int32_t corr[16];
@@ -76,30 +77,36 @@ static_assert(sizeof(q8x4_act) == 256);
 // values 4 (l % 8) .. + 3; corr and d as in q8x4_act.
 struct alignas(64) q8x2_act {
   static constexpr std::size_t values = 64;
+  static constexpr std::size_t scale_values = 32;
   std::int8_t qs[64];
   std::int32_t corr[16];
   float d[16];
 };
 static_assert(sizeof(q8x2_act) == 192);
 
-// A 256-value super-block for q4_k's decode kernel (dot_q4_k.hpp): its 32-
-// value sub-blocks s in the order the kernel's nibble vectors hold them,
-//   qs[i] = sub-blocks 4 (i / 2) + i % 2 (dword lanes 0-7) and that + 2 (8-15),
-//   d[i][l] = the scale of lane l's sub-block,
-//   dsum[8 + s] = d_s * sum of sub-block s's values (lanes 0-7 zero),
+// A 256-value super-block for q4_k's decode kernel (dot_q4_k.hpp) with one
+// scale for all of it, as ggml's q8_K: d = max |x| / 127 over the 256
+// values (a value's rounding error up to amax / 254 of the super-block, not
+// of its 32-value block), so the kernel can weight its sub-blocks' integer
+// sums by their scales before any float step. Its sub-blocks s in the order
+// the kernel's nibble vectors hold them,
+//   qs[i] = sub-blocks 4 (i / 2) + i % 2 (bytes 0-31) and that + 2 (32-63),
+//   dsum[8 + s] = d * sum of sub-block s's values (lanes 0-7 zero),
 // so that q4_k's min term is one product with its unpacked mins.
 struct alignas(64) q8k_act {
   static constexpr std::size_t values = 256;
+  static constexpr std::size_t scale_values = 256;
   std::int8_t qs[4][64];
-  float d[4][16];
   float dsum[16];
+  float d;
 };
-static_assert(sizeof(q8k_act) == 576);
+static_assert(sizeof(q8k_act) == 384);
 
 // 256 values in value order for q6_k's decode kernel (dot_q6_k.hpp): four
 // q8x2_act groups, one per 64-value vector of the kernel.
 struct alignas(64) q8s_act {
   static constexpr std::size_t values = 256;
+  static constexpr std::size_t scale_values = 32;
   q8x2_act part[4];
 };
 static_assert(sizeof(q8s_act) == 768);
@@ -121,27 +128,48 @@ inline void quantize_q8_reference(const float* x, q8_act& a) {
   a.dsum = a.d * static_cast<float>(sum);
 }
 
-inline void quantize_q8(const float* x, q8_act& a) {
+// max |x| of n values, n a multiple of 16.
+inline float absmax(const float* x, std::size_t n) {
 #if HWY_TARGET == HWY_SCALAR
-  quantize_q8_reference(x, a);
+  float amax = 0.0f;
+  for (std::size_t j = 0; j < n; ++j) amax = std::max(amax, std::fabs(x[j]));
+  return amax;
+#else
+  const hn::CappedTag<float, 16> df;
+  auto vmax = hn::Zero(df);
+  for (std::size_t j = 0; j < n; j += hn::Lanes(df)) vmax = hn::Max(vmax, hn::Abs(hn::LoadU(df, x + j)));
+  return hn::GetLane(hn::MaxOfLanes(df, vmax));
+#endif
+}
+
+// qs = nearest (ties to even) of x * id for 32 values; returns their sum.
+inline int round_q8(const float* x, float id, std::int8_t* qs) {
+#if HWY_TARGET == HWY_SCALAR
+  int sum = 0;
+  for (int j = 0; j < 32; ++j) sum += qs[j] = static_cast<std::int8_t>(std::nearbyint(x[j] * id));
+  return sum;
 #else
   const hn::CappedTag<float, 16> df;
   const hn::Rebind<std::int32_t, decltype(df)> di;
   const hn::Rebind<std::int8_t, decltype(df)> d8;
   const std::size_t N = hn::Lanes(df);
-  auto vmax = hn::Zero(df);
-  for (std::size_t j = 0; j < 32; j += N) vmax = hn::Max(vmax, hn::Abs(hn::LoadU(df, x + j)));
-  const float amax = hn::GetLane(hn::MaxOfLanes(df, vmax));
-  const auto vid = hn::Set(df, amax != 0.0f ? 127.0f / amax : 0.0f);
+  const auto vid = hn::Set(df, id);
   auto vsum = hn::Zero(di);
   for (std::size_t j = 0; j < 32; j += N) {
     const auto q = hn::NearestInt(hn::Mul(hn::LoadU(df, x + j), vid));
     vsum = hn::Add(vsum, q);
-    hn::StoreU(hn::DemoteTo(d8, q), d8, a.qs + j);
+    hn::StoreU(hn::DemoteTo(d8, q), d8, qs + j);
   }
-  a.d = amax / 127.0f;
-  a.dsum = a.d * static_cast<float>(hn::GetLane(hn::SumOfLanes(di, vsum)));
+  return hn::GetLane(hn::SumOfLanes(di, vsum));
 #endif
+}
+
+// quantize_q8_reference, vectorized.
+inline void quantize_q8(const float* x, q8_act& a) {
+  const float amax = absmax(x, 32);
+  const int sum = round_q8(x, amax != 0.0f ? 127.0f / amax : 0.0f, a.qs);
+  a.d = amax / 127.0f;
+  a.dsum = a.d * static_cast<float>(sum);
 }
 
 // n activations to n / 128 q8x4_act groups; the scales stored times d_scale
@@ -180,18 +208,19 @@ inline void prepare_q8x2(const float* x, q8x2_act* a, std::size_t n, int offset,
   }
 }
 
-// n activations to n / 256 q8k_act super-blocks.
+// n activations to n / 256 q8k_act super-blocks: quantize_q8's rounding
+// with the super-block's amax.
 inline void prepare_q8k(const float* x, q8k_act* a, std::size_t n) {
   for (std::size_t sb = 0; sb < n / 256; ++sb) {
     q8k_act& out = a[sb];
+    const float* v = x + 256 * sb;
+    const float amax = absmax(v, 256);
+    const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+    out.d = amax / 127.0f;
     std::fill_n(out.dsum, 8, 0.0f);
     for (std::size_t s = 0; s < 8; ++s) {
-      q8_act b;
-      quantize_q8(x + 256 * sb + 32 * s, b);
-      const std::size_t i = 2 * (s / 4) + s % 2, h = (s % 4) / 2;
-      std::memcpy(out.qs[i] + 32 * h, b.qs, 32);
-      std::fill_n(out.d[i] + 8 * h, 8, b.d);
-      out.dsum[8 + s] = b.dsum;
+      const int sum = round_q8(v + 32 * s, id, out.qs[2 * (s / 4) + s % 2] + 32 * ((s % 4) / 2));
+      out.dsum[8 + s] = out.d * static_cast<float>(sum);
     }
   }
 }
