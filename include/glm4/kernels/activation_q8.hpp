@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "glm4/kernels/activation_q16.hpp"  // hsum
 #include "glm4/kernels/simd.hpp"
 
 #if defined(__AVX512F__)
@@ -32,14 +33,14 @@
     defined(__GFNI__) && defined(__F16C__)
 #define GLM4_GEMV_AVX512VBMI 1
 #endif
-// Elsewhere on x86 with AVX2, q4_0 decodes two blocks at a time with
-// vpmaddubsw (its nibble codes times int8 cannot saturate the int16 sums).
+// Elsewhere on x86 with AVX2, q4_0 and q4_k decode with vpmaddubsw (their
+// nibble codes times int8 cannot saturate the int16 sums).
 #if !defined(GLM4_GEMV_AVX512VBMI) && defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
 #define GLM4_GEMV_AVX2 1
 #endif
 // On ARM64 with the dot-product extension (Armv8.4, optional from 8.2:
-// -march=armv8.2-a+dotprod), q4_0 and q8_0 decode one block at a time with
-// sdot (16 multiply-adds per instruction, int16's vmlal: 8).
+// -march=armv8.2-a+dotprod), q4_0, q5_0, q8_0 and q4_k decode one block
+// at a time with sdot (16 multiply-adds per instruction, int16's vmlal: 8).
 #if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
 #define GLM4_GEMV_NEON_DOTPROD 1
 #include <arm_neon.h>
@@ -243,6 +244,24 @@ inline void prefetch_rows_ahead(const void* row0, std::size_t step, std::size_t 
   const char* ahead = static_cast<const char*>(row0) + step * (2 * groups + g);
   for (std::size_t off = 0; off < step; off += 64) __builtin_prefetch(ahead + off, 0, 2);
 }
+
+#if defined(GLM4_GEMV_AVX2)
+// The AVX2 decode loop: R rows (1 or 2, w_stride blocks apart) in `steps`
+// steps of StepBlocks blocks, prefetched as gemv_rows does; step(blocks, g,
+// acc) adds step g of one row (its first block) into its 8-lane
+// accumulator.
+template <std::size_t R, std::size_t StepBlocks, class Block, class Step>
+inline void avx2_gemv_rows(const Block* w, std::size_t w_stride, std::size_t steps, float* out, Step step) {
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+  for (std::size_t g = 0; g < steps; ++g) {
+    prefetch_rows_ahead(w, R * StepBlocks * sizeof(Block), steps, g);
+    acc0 = step(w + StepBlocks * g, g, acc0);
+    if constexpr (R == 2) acc1 = step(w + w_stride + StepBlocks * g, g, acc1);
+  }
+  out[0] = hsum(acc0);
+  if constexpr (R == 2) out[1] = hsum(acc1);
+}
+#endif
 
 #if defined(GLM4_GEMV_NEON_DOTPROD)
 // The NEON decode loop: R rows (1 or 2, w_stride blocks apart) of `blocks`

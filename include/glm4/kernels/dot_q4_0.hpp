@@ -122,31 +122,21 @@ struct dot_traits<quant::q4_0> : q16_activation {
     // the -8 correction, and the two f16 scales spread by one vpshufb.
     const __m256i m4 = _mm256_set1_epi8(15), ones = _mm256_set1_epi16(1);
     const __m128i spread = _mm_setr_epi8(0, 1, 0, 1, 0, 1, 0, 1, 2, 3, 2, 3, 2, 3, 2, 3);
-    __m256 acc[R];
-    for (auto& v : acc) v = _mm256_setzero_ps();
-    const std::size_t pairs = n / 64;
-    for (std::size_t p = 0; p < pairs; ++p) {
-      qdetail::prefetch_rows_ahead(w, R * 2 * sizeof(block), pairs, p);
+    qdetail::avx2_gemv_rows<R, 2>(w, w_stride, n / 64, out, [&](const block* b, std::size_t p, __m256 acc) {
       const gemv_activation& x = a[p / 2];
       const std::size_t h = p % 2;
+      const __m256i q = _mm256_set_m128i(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b[1].qs)),
+                                         _mm_loadu_si128(reinterpret_cast<const __m128i*>(b[0].qs)));
       const __m256i xlo = _mm256_load_si256(reinterpret_cast<const __m256i*>(x.lo + 32 * h));
       const __m256i xhi = _mm256_load_si256(reinterpret_cast<const __m256i*>(x.hi + 32 * h));
-      const __m256i corr = _mm256_load_si256(reinterpret_cast<const __m256i*>(x.corr + 8 * h));
-      const __m256 dx = _mm256_load_ps(x.d + 8 * h);
-#pragma GCC unroll 2
-      for (std::size_t r = 0; r < R; ++r) {
-        const block* b = w + r * w_stride + 2 * p;
-        const __m256i q = _mm256_set_m128i(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b[1].qs)),
-                                           _mm_loadu_si128(reinterpret_cast<const __m128i*>(b[0].qs)));
-        const __m256i s16 = _mm256_add_epi16(_mm256_maddubs_epi16(_mm256_and_si256(q, m4), xlo),
-                                             _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), xhi));
-        const __m256i isum = _mm256_add_epi32(_mm256_madd_epi16(s16, ones), corr);
-        const __m256 dw = _mm256_cvtph_ps(
-            _mm_shuffle_epi8(_mm_cvtsi32_si128(static_cast<int>(b[0].d.bits | std::uint32_t{b[1].d.bits} << 16)), spread));
-        acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(dw, dx), acc[r]);
-      }
-    }
-    for (std::size_t r = 0; r < R; ++r) out[r] = qdetail::hsum(acc[r]);
+      const __m256i s16 = _mm256_add_epi16(_mm256_maddubs_epi16(_mm256_and_si256(q, m4), xlo),
+                                           _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), xhi));
+      const __m256i isum =
+          _mm256_add_epi32(_mm256_madd_epi16(s16, ones), _mm256_load_si256(reinterpret_cast<const __m256i*>(x.corr + 8 * h)));
+      const __m256 dw = _mm256_cvtph_ps(
+          _mm_shuffle_epi8(_mm_cvtsi32_si128(static_cast<int>(b[0].d.bits | std::uint32_t{b[1].d.bits} << 16)), spread));
+      return _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(dw, _mm256_load_ps(x.d + 8 * h)), acc);
+    });
   }
 #else
   template <std::size_t R>

@@ -166,9 +166,11 @@ struct dot_traits<quant::q4_k> : q16k_activation {
 #endif
   }
 
-#if defined(GLM4_GEMV_AVX512VBMI)
+#if defined(GLM4_GEMV_AVX512VBMI) || defined(GLM4_GEMV_AVX2) || defined(GLM4_GEMV_NEON_DOTPROD)
   // Decode (one token), int8 activations with one scale per super-block
-  // (q8k_act, as ggml's q8_K): per 144-byte super-block, two loads of the
+  // (q8k_act, as ggml's q8_K; AVX-512 here, AVX2 and NEON sdot below): the
+  // sub-blocks' integer sums weighted by their scales in int32, one float
+  // step per super-block. AVX-512: per 144-byte super-block, two loads of the
   // 128 code bytes, whose nibbles are sub-blocks (0, 2), (1, 3), (4, 6),
   // (5, 7) in the two halves of four vectors (q8k_act's order); per vector
   // one vpmaddubsw (code pairs times activations, at most 2 * 15 * 127 in
@@ -195,6 +197,7 @@ struct dot_traits<quant::q4_k> : q16k_activation {
     }
     return static_cast<float>(sum);
   }
+#if defined(GLM4_GEMV_AVX512VBMI) || defined(GLM4_GEMV_AVX2)
   // qdetail::unpack_q4_k_scales in one register: the 32-bit words u0, u1,
   // u2 of the 12 bytes (the load's last 4 bytes are codes, unused) become
   //   [u0 & k1, (u2 & k2) | ((u0 >> 6) & k3) << 4, u1 & k1, ((u2 >> 4) & k2) | ((u1 >> 6) & k3) << 4]
@@ -208,7 +211,9 @@ struct dot_traits<quant::q4_k> : q16k_activation {
                                       4);
     return _mm_or_si128(lo, hi);
   }
+#endif
 
+#if defined(GLM4_GEMV_AVX512VBMI)
   template <std::size_t R>
   requires(R == 1 || R == 2) static void gemv_dot(const block* w, std::size_t w_stride, const gemv_activation* a,
                                                   std::size_t n, float* out) {
@@ -244,6 +249,76 @@ struct dot_traits<quant::q4_k> : q16k_activation {
                                   _mm512_set1_ps(qdetail::half_to_float(b.dmin)), acc);
         });
   }
+
+#elif defined(GLM4_GEMV_AVX2)
+  template <std::size_t R>
+  requires(R == 1 || R == 2) static void gemv_dot(const block* w, std::size_t w_stride, const gemv_activation* a,
+                                                  std::size_t n, float* out) {
+    // AVX2: per sub-block s (chunk s / 2's low or high nibbles against
+    // q8k_act's 32 activations of s), one vpmaddubsw and one vpmaddwd by
+    // sc[s] (a vpshufb of the unpacked scales: word <- byte s, high byte
+    // zero), added in int32 (8 * 2 * 3810 * 63 < 2^22 a lane); the min term
+    // over 8 lanes, mins times q8k_act::dsum[8 ..].
+    const __m256i m4 = _mm256_set1_epi8(15);
+    qdetail::avx2_gemv_rows<R, 1>(w, w_stride, n / 256, out, [&](const block* blk, std::size_t sb, __m256 acc) {
+      const block& b = *blk;
+      const gemv_activation& x = a[sb];
+      const __m128i sm = unpack_scales(b.scales);  // scales 0-7, mins 0-7
+      const __m256i sc = _mm256_broadcastsi128_si256(sm);
+      __m256i isum = _mm256_setzero_si256();
+#pragma GCC unroll 4
+      for (int c = 0; c < 4; ++c) {
+        const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * c));
+        const __m256i u[2] = {_mm256_and_si256(q, m4), _mm256_and_si256(_mm256_srli_epi16(q, 4), m4)};
+#pragma GCC unroll 2
+        for (int h = 0; h < 2; ++h) {
+          const int s = 2 * c + h;
+          const auto* xs = reinterpret_cast<const __m256i*>(x.qs[2 * (s / 4) + s % 2] + 32 * ((s % 4) / 2));
+          const __m256i pairs = _mm256_maddubs_epi16(u[h], _mm256_load_si256(xs));
+          const __m256i scale = _mm256_shuffle_epi8(sc, _mm256_set1_epi16(static_cast<std::int16_t>(0x8000 | s)));
+          isum = _mm256_add_epi32(isum, _mm256_madd_epi16(pairs, scale));
+        }
+      }
+      acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(qdetail::half_to_float(b.d) * x.d), acc);
+      const __m256 mins = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(sm, 8)));
+      return _mm256_fnmadd_ps(_mm256_mul_ps(mins, _mm256_load_ps(x.dsum + 8)),
+                              _mm256_set1_ps(qdetail::half_to_float(b.dmin)), acc);
+    });
+  }
+
+#else
+  template <std::size_t R>
+  requires(R == 1 || R == 2) static void gemv_dot(const block* w, std::size_t w_stride, const gemv_activation* a,
+                                                  std::size_t n, float* out) {
+    // NEON: per sub-block s, two sdot of chunk s / 2's low or high nibbles
+    // against q8k_act's 32 activations of s, times sc[s] into an int32 sum
+    // of the super-block (vmla); the min term in float.
+    const uint8x16_t m4 = vdupq_n_u8(15);
+    qdetail::neon_gemv_rows<R>(w, w_stride, n / 256, out, [&](const block& b, std::size_t sb, float32x4_t acc) {
+      const gemv_activation& x = a[sb];
+      std::uint8_t sm[16];  // scales 0-7, mins 0-7
+      qdetail::unpack_q4_k_scales(b.scales, sm);
+      int32x4_t isum = vdupq_n_s32(0);
+      for (int c = 0; c < 4; ++c) {
+        const uint8x16_t q0 = vld1q_u8(b.qs + 32 * c), q1 = vld1q_u8(b.qs + 32 * c + 16);
+        for (int h = 0; h < 2; ++h) {
+          const int s = 2 * c + h;
+          const std::int8_t* xs = x.qs[2 * (s / 4) + s % 2] + 32 * ((s % 4) / 2);
+          const int8x16_t u0 = vreinterpretq_s8_u8(h ? vshrq_n_u8(q0, 4) : vandq_u8(q0, m4));
+          const int8x16_t u1 = vreinterpretq_s8_u8(h ? vshrq_n_u8(q1, 4) : vandq_u8(q1, m4));
+          const int32x4_t dot = vdotq_s32(vdotq_s32(vdupq_n_s32(0), u0, vld1q_s8(xs)), u1, vld1q_s8(xs + 16));
+          isum = vmlaq_n_s32(isum, dot, sm[s]);
+        }
+      }
+      acc = vfmaq_n_f32(acc, vcvtq_f32_s32(isum), qdetail::half_to_float(b.d) * x.d);
+      const uint16x8_t mins = vmovl_u8(vld1_u8(sm + 8));
+      const float32x4_t m_lo = vcvtq_f32_u32(vmovl_u16(vget_low_u16(mins)));
+      const float32x4_t m_hi = vcvtq_f32_u32(vmovl_u16(vget_high_u16(mins)));
+      const float32x4_t mterm = vfmaq_f32(vmulq_f32(m_lo, vld1q_f32(x.dsum + 8)), m_hi, vld1q_f32(x.dsum + 12));
+      return vfmsq_f32(acc, mterm, vdupq_n_f32(qdetail::half_to_float(b.dmin)));
+    });
+  }
+#endif
 #endif
 
 #if defined(GLM4_QDOT_AVX512VNNI)
