@@ -4,8 +4,8 @@
 # the quantized formats' integer kernels: int16 products through
 # ReorderWidenMulAccumulate = vmlal_s16 / vmlal_high_s16) are tested on an
 # x86 host, with -march=armv8-a+crypto (Highway 1.0.3 NEON needs AES); and
-# the quantized-dot tests again with +dotprod, where q4_0 and q8_0 decode
-# with sdot (GLM4_GEMV_NEON_DOTPROD).
+# the quantized-dot tests again with +dotprod, where q4_0, q4_k, q5_0 and
+# q8_0 decode with sdot (GLM4_GEMV_NEON_DOTPROD).
 # Static binaries, Boost.Test header-only (GLM4_TEST_HEADER_ONLY), Highway
 # header-only (HWY_COMPILE_ONLY_STATIC: no libhwy at link time).
 # Usage: scripts/test_arm64.sh [out_dir]   (default build-arm64/)

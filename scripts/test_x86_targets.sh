@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Builds every tests/kernels/*_test.cpp for the other x86 targets the
 # kernels have paths for, and runs them where this CPU can:
-#   x86-64-v3 (+aes, pclmul)  AVX2: the int16 kernels, no VNNI; q4_0's AVX2
-#                             int8 decode kernel
+#   x86-64-v3 (+aes, pclmul)  AVX2: the int16 kernels, no VNNI; q4_0's and
+#                             q4_k's AVX2 int8 decode kernels
 #   cascadelake               AVX-512 VNNI without VBMI: int8 prefill panels,
-#                             q4_0's AVX2 int8 decode, int16 decode for the
-#                             other formats (their int8 kernels need VBMI)
+#                             q4_0's and q4_k's AVX2 int8 decode, int16 decode
+#                             for the other formats (their int8 kernels need VBMI)
 # (-march=native, the main build, covers VNNI + VBMI on a machine that has it.)
 # Usage: scripts/test_x86_targets.sh [out_dir]   (default build-x86-targets/)
 set -euo pipefail

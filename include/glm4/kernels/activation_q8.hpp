@@ -100,6 +100,10 @@ struct alignas(64) q8k_act {
   std::int8_t qs[4][64];
   float dsum[16];
   float d;
+
+  // The 32 values of sub-block s, in the order above.
+  std::int8_t* sub_block(std::size_t s) { return qs[2 * (s / 4) + s % 2] + 32 * ((s % 4) / 2); }
+  const std::int8_t* sub_block(std::size_t s) const { return qs[2 * (s / 4) + s % 2] + 32 * ((s % 4) / 2); }
 };
 static_assert(sizeof(q8k_act) == 384);
 
@@ -220,7 +224,7 @@ inline void prepare_q8k(const float* x, q8k_act* a, std::size_t n) {
     out.d = amax / 127.0f;
     std::fill_n(out.dsum, 8, 0.0f);
     for (std::size_t s = 0; s < 8; ++s) {
-      const int sum = round_q8(v + 32 * s, id, out.qs[2 * (s / 4) + s % 2] + 32 * ((s % 4) / 2));
+      const int sum = round_q8(v + 32 * s, id, out.sub_block(s));
       out.dsum[8 + s] = out.d * static_cast<float>(sum);
     }
   }
@@ -265,8 +269,8 @@ inline void avx2_gemv_rows(const Block* w, std::size_t w_stride, std::size_t ste
 
 #if defined(GLM4_GEMV_NEON_DOTPROD)
 // The NEON decode loop: R rows (1 or 2, w_stride blocks apart) of `blocks`
-// 32-value blocks; step(block, b, acc) adds block b of one row into its
-// 4-lane accumulator.
+// blocks (32 values, or a q4_k super-block); step(block, b, acc) adds block
+// b of one row into its 4-lane accumulator.
 template <std::size_t R, class Block, class Step>
 inline void neon_gemv_rows(const Block* w, std::size_t w_stride, std::size_t blocks, float* out, Step step) {
   float32x4_t acc0 = vdupq_n_f32(0.0f), acc1 = vdupq_n_f32(0.0f);

@@ -131,10 +131,10 @@ struct dot_traits<quant::q4_0> : q16_activation {
       const __m256i xhi = _mm256_load_si256(reinterpret_cast<const __m256i*>(x.hi + 32 * h));
       const __m256i s16 = _mm256_add_epi16(_mm256_maddubs_epi16(_mm256_and_si256(q, m4), xlo),
                                            _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), xhi));
-      const __m256i isum =
-          _mm256_add_epi32(_mm256_madd_epi16(s16, ones), _mm256_load_si256(reinterpret_cast<const __m256i*>(x.corr + 8 * h)));
-      const __m256 dw = _mm256_cvtph_ps(
-          _mm_shuffle_epi8(_mm_cvtsi32_si128(static_cast<int>(b[0].d.bits | std::uint32_t{b[1].d.bits} << 16)), spread));
+      const __m256i corr = _mm256_load_si256(reinterpret_cast<const __m256i*>(x.corr + 8 * h));
+      const __m256i isum = _mm256_add_epi32(_mm256_madd_epi16(s16, ones), corr);
+      const int scales = static_cast<int>(b[0].d.bits | std::uint32_t{b[1].d.bits} << 16);
+      const __m256 dw = _mm256_cvtph_ps(_mm_shuffle_epi8(_mm_cvtsi32_si128(scales), spread));
       return _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(dw, _mm256_load_ps(x.d + 8 * h)), acc);
     });
   }

@@ -187,10 +187,10 @@ struct dot_traits<quant::q4_k> : q16k_activation {
     for (std::size_t b = 0; b < n / 256; ++b) {
       for (int s = 0; s < 8; ++s) {
         const auto sm = quant::k_quants::get_scale_min(w[b].scales, s);
-        const std::size_t i = 2 * (s / 4) + s % 2, h = (s % 4) / 2;
         const std::uint8_t* q = w[b].qs + 32 * (s / 2);
+        const std::int8_t* x = a[b].sub_block(static_cast<std::size_t>(s));
         std::int32_t isum = 0;
-        for (int j = 0; j < 32; ++j) isum += (s % 2 ? q[j] >> 4 : q[j] & 15) * a[b].qs[i][32 * h + j];
+        for (int j = 0; j < 32; ++j) isum += (s % 2 ? q[j] >> 4 : q[j] & 15) * x[j];
         sum += static_cast<double>(quant::f16::to_float(w[b].d)) * sm.scale * a[b].d * isum -
                static_cast<double>(quant::f16::to_float(w[b].dmin)) * sm.min * a[b].dsum[8 + s];
       }
@@ -273,7 +273,7 @@ struct dot_traits<quant::q4_k> : q16k_activation {
 #pragma GCC unroll 2
         for (int h = 0; h < 2; ++h) {
           const int s = 2 * c + h;
-          const auto* xs = reinterpret_cast<const __m256i*>(x.qs[2 * (s / 4) + s % 2] + 32 * ((s % 4) / 2));
+          const auto* xs = reinterpret_cast<const __m256i*>(x.sub_block(static_cast<std::size_t>(s)));
           const __m256i pairs = _mm256_maddubs_epi16(u[h], _mm256_load_si256(xs));
           const __m256i scale = _mm256_shuffle_epi8(sc, _mm256_set1_epi16(static_cast<std::int16_t>(0x8000 | s)));
           isum = _mm256_add_epi32(isum, _mm256_madd_epi16(pairs, scale));
@@ -303,7 +303,7 @@ struct dot_traits<quant::q4_k> : q16k_activation {
         const uint8x16_t q0 = vld1q_u8(b.qs + 32 * c), q1 = vld1q_u8(b.qs + 32 * c + 16);
         for (int h = 0; h < 2; ++h) {
           const int s = 2 * c + h;
-          const std::int8_t* xs = x.qs[2 * (s / 4) + s % 2] + 32 * ((s % 4) / 2);
+          const std::int8_t* xs = x.sub_block(static_cast<std::size_t>(s));
           const int8x16_t u0 = vreinterpretq_s8_u8(h ? vshrq_n_u8(q0, 4) : vandq_u8(q0, m4));
           const int8x16_t u1 = vreinterpretq_s8_u8(h ? vshrq_n_u8(q1, 4) : vandq_u8(q1, m4));
           const int32x4_t dot = vdotq_s32(vdotq_s32(vdupq_n_s32(0), u0, vld1q_s8(xs)), u1, vld1q_s8(xs + 16));
