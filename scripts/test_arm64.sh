@@ -5,7 +5,10 @@
 # ReorderWidenMulAccumulate = vmlal_s16 / vmlal_high_s16) are tested on an
 # x86 host, with -march=armv8-a+crypto (Highway 1.0.3 NEON needs AES); and
 # the quantized-dot tests again with +dotprod, where q4_0, q4_k, q5_0 and
-# q8_0 decode with sdot (GLM4_GEMV_NEON_DOTPROD).
+# q8_0 decode with sdot (GLM4_GEMV_NEON_DOTPROD); and all of them for SVE
+# (-march=...+sve: Highway's SVE target, scalable for f32/bf16/f16, the
+# quantized formats on 128-bit tags) with qemu's vector length at 256 and
+# 512 bits, where a kernel that assumes 128-bit lanes would fail.
 # Static binaries, Boost.Test header-only (GLM4_TEST_HEADER_ONLY), Highway
 # header-only (HWY_COMPILE_ONLY_STATIC: no libhwy at link time).
 # Usage: scripts/test_arm64.sh [out_dir]   (default build-arm64/)
@@ -33,11 +36,15 @@ done
 
 FLAGS=(-std=c++20 -O2 -static -pthread -DHWY_COMPILE_ONLY_STATIC=1 -DGLM4_TEST_HEADER_ONLY
        -Iinclude -Itests -isystem "$OUT/include")
-run() {  # name march source
-  local bin="$OUT/$1"
+run() {  # name march source [qemu vector lengths in bits]
+  local bin="$OUT/$1" vl
   printf '== %s (%s)\n' "$1" "$2"
   "$CXX" "${FLAGS[@]}" "-march=$2" "$3" -o "$bin"
-  qemu-aarch64 "$bin"
+  if [ $# -eq 3 ]; then qemu-aarch64 "$bin"; return; fi
+  for vl in "${@:4}"; do
+    printf '   SVE %s bits\n' "$vl"
+    qemu-aarch64 -cpu "max,sve$vl=on" "$bin"
+  done
 }
 
 for src in tests/kernels/*_test.cpp; do
@@ -45,4 +52,9 @@ for src in tests/kernels/*_test.cpp; do
   run "$name" armv8-a+crypto "$src"
 done
 run quant_dot_test_dotprod armv8.2-a+dotprod+crypto tests/kernels/quant_dot_test.cpp
+for src in tests/kernels/*_test.cpp; do
+  name=$(basename "$src" .cpp)
+  run "${name}_sve" armv8.2-a+sve+crypto "$src" 256 512
+done
+run quant_dot_test_sve_dotprod armv8.2-a+sve+dotprod+crypto tests/kernels/quant_dot_test.cpp 256
 echo "arm64 kernel tests passed"
