@@ -33,13 +33,13 @@
     defined(__GFNI__) && defined(__F16C__)
 #define GLM4_GEMV_AVX512VBMI 1
 #endif
-// Elsewhere on x86 with AVX2, q4_0 and q4_k decode with vpmaddubsw (their
-// nibble codes times int8 cannot saturate the int16 sums).
+// Elsewhere on x86 with AVX2, q4_0, q4_k and q6_k decode with vpmaddubsw (their
+// 4- and 6-bit codes times int8 cannot saturate the int16 sums).
 #if !defined(GLM4_GEMV_AVX512VBMI) && defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
 #define GLM4_GEMV_AVX2 1
 #endif
 // On ARM64 with the dot-product extension (Armv8.4, optional from 8.2:
-// -march=armv8.2-a+dotprod), q4_0, q5_0, q8_0 and q4_k decode one block
+// -march=armv8.2-a+dotprod), q4_0, q5_0, q8_0, q4_k and q6_k decode one block
 // at a time with sdot (16 multiply-adds per instruction, int16's vmlal: 8).
 #if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
 #define GLM4_GEMV_NEON_DOTPROD 1
@@ -107,14 +107,20 @@ struct alignas(64) q8k_act {
 };
 static_assert(sizeof(q8k_act) == 384);
 
-// 256 values in value order for q6_k's decode kernel (dot_q6_k.hpp): four
-// q8x2_act groups, one per 64-value vector of the kernel.
-struct alignas(64) q8s_act {
+// ggml's q8_K, for q6_k's decode kernels (dot_q6_k.hpp): 256 values in
+// value order with one scale d as in q8k_act, and neg_sums[s] = minus the
+// sum of values 16 s .. 16 s + 15 (|.| <= 16 * 127; ggml's bsums negated),
+// with which a kernel of unsigned codes u = q + 32 takes the offset out
+// once per 16-value sub-block, (32 sc[s]) neg_sums[s] (one shift of the
+// scales, no negation), instead of once per value.
+struct alignas(64) q8k_bsums_act {
   static constexpr std::size_t values = 256;
-  static constexpr std::size_t scale_values = 32;
-  q8x2_act part[4];
+  static constexpr std::size_t scale_values = 256;
+  std::int8_t qs[256];
+  std::int16_t neg_sums[16];
+  float d;
 };
-static_assert(sizeof(q8s_act) == 768);
+static_assert(sizeof(q8k_bsums_act) == 320);
 
 namespace qdetail {
 
@@ -213,19 +219,43 @@ inline void prepare_q8x2(const float* x, q8x2_act* a, std::size_t n, int offset,
   }
 }
 
-// n activations to n / 256 q8k_act super-blocks: quantize_q8's rounding
-// with the super-block's amax.
+// A super-block's one scale (the q8k layouts): d = max |x| / 127 over its
+// 256 values, and the factor quantize_q8's rounding multiplies by.
+struct q8k_scale {
+  float d, id;
+};
+inline q8k_scale super_block_scale(const float* v) {
+  const float amax = absmax(v, 256);
+  return {amax / 127.0f, amax != 0.0f ? 127.0f / amax : 0.0f};
+}
+
+// n activations to n / 256 q8k_act super-blocks.
 inline void prepare_q8k(const float* x, q8k_act* a, std::size_t n) {
   for (std::size_t sb = 0; sb < n / 256; ++sb) {
     q8k_act& out = a[sb];
     const float* v = x + 256 * sb;
-    const float amax = absmax(v, 256);
-    const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
-    out.d = amax / 127.0f;
+    const auto [d, id] = super_block_scale(v);
+    out.d = d;
     std::fill_n(out.dsum, 8, 0.0f);
     for (std::size_t s = 0; s < 8; ++s) {
       const int sum = round_q8(v + 32 * s, id, out.sub_block(s));
-      out.dsum[8 + s] = out.d * static_cast<float>(sum);
+      out.dsum[8 + s] = d * static_cast<float>(sum);
+    }
+  }
+}
+
+// n activations to n / 256 q8k_bsums_act super-blocks.
+inline void prepare_q8k_bsums(const float* x, q8k_bsums_act* a, std::size_t n) {
+  for (std::size_t sb = 0; sb < n / 256; ++sb) {
+    q8k_bsums_act& out = a[sb];
+    const float* v = x + 256 * sb;
+    const auto [d, id] = super_block_scale(v);
+    out.d = d;
+    for (std::size_t c = 0; c < 8; ++c) round_q8(v + 32 * c, id, out.qs + 32 * c);
+    for (std::size_t s = 0; s < 16; ++s) {
+      int sum = 0;
+      for (std::size_t j = 0; j < 16; ++j) sum += out.qs[16 * s + j];
+      out.neg_sums[s] = static_cast<std::int16_t>(-sum);
     }
   }
 }
@@ -321,10 +351,10 @@ inline q8x2_regs in_registers(const q8x2_act& a) {
   pin(x.qs, x.corr, x.d);
   return x;
 }
-// The super-block layouts stay in memory: nine or twelve vectors, which GCC
+// The super-block layouts stay in memory: six or five vectors, which GCC
 // copies to the stack rather than keep in registers (q4_k decode: -15 %).
 inline const q8k_act& in_registers(const q8k_act& a) { return a; }
-inline const q8s_act& in_registers(const q8s_act& a) { return a; }
+inline const q8k_bsums_act& in_registers(const q8k_bsums_act& a) { return a; }
 
 // Each byte's high nibble (v >> 4 & 15) in one gf2p8affineqb, where a shift
 // and a mask take two instructions: the 8x8 bit matrix (row i, the byte

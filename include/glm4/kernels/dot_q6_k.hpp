@@ -174,67 +174,153 @@ struct dot_traits<quant::q6_k> : q16k_activation {
 #endif
   }
 
-#if defined(GLM4_GEMV_AVX512VBMI)
-  // Decode (one token), int8 activations: per 210-byte super-block and
-  // 128-value half, the 64 ql bytes and the half's 32 qh bytes (duplicated
-  // into both 256-bit halves) give values 0-63 as (ql & 15) | (qh << 4, << 2
-  // & 0x30) and 64-127 as (ql >> 4) | (qh, qh >> 2 & 0x30): four 64-value
-  // vectors in value order against q8s_act, one vpdpbusd each (from the -32
-  // correction), each lane scaled by sc[its sub-block] * dx (one vpermps of
-  // the 16 scales) and the sum by d.
-  using gemv_activation = q8s_act;
-  static void gemv_prepare(const float* x, gemv_activation* a, std::size_t n) {
-    for (std::size_t g = 0; g < n / 256; ++g) qdetail::prepare_q8x2(x + 256 * g, a[g].part, 256, 32, 1.0f);
-  }
-  // Its scalar reference, sub-block by sub-block.
+#if defined(GLM4_GEMV_AVX512VBMI) || defined(GLM4_GEMV_AVX2) || defined(GLM4_GEMV_NEON_DOTPROD)
+  // Decode (one token), int8 activations with one scale per super-block
+  // (q8k_bsums_act, ggml's q8_K): the unsigned codes u = q in [0, 63] times
+  // the activations, each 16-value sub-block's sum weighted by sc[s] in
+  // int32, the -32 offset as (32 sc[s]) neg_sums[s] in the same sum, then one
+  // float step per super-block. In int16, code pairs times activations are
+  // at most 2 * 63 * 127 = 16002 (vpmaddubsw cannot saturate) and
+  // |32 sc| <= 4096; an int32 lane sums at most 2 + 16 such products times
+  // scales (< 2^26).
+  using gemv_activation = q8k_bsums_act;
+  static void gemv_prepare(const float* x, gemv_activation* a, std::size_t n) { qdetail::prepare_q8k_bsums(x, a, n); }
+  // Its scalar reference, sub-block by sub-block with the codes minus 32.
   static float reference_gemv(const block* w, const gemv_activation* a, std::size_t n) {
     double sum = 0.0;
     for (std::size_t b = 0; b < n / 256; ++b)
       for (int s = 0; s < 16; ++s) {
         std::int32_t ss = 0;
-        const q8x2_act& x = a[b].part[s / 4];
-        for (int j = 0; j < 16; ++j) ss += (code(w[b], 16 * s + j) - 32) * x.qs[16 * (s % 4) + j];
-        sum += static_cast<double>(quant::f16::to_float(w[b].d)) * w[b].scales[s] * x.d[(s % 4) * 4] * ss;
+        for (int j = 0; j < 16; ++j) ss += (code(w[b], 16 * s + j) - 32) * a[b].qs[16 * s + j];
+        sum += static_cast<double>(quant::f16::to_float(w[b].d)) * w[b].scales[s] * a[b].d * ss;
       }
     return static_cast<float>(sum);
   }
+#if defined(GLM4_GEMV_AVX512VBMI)
   template <std::size_t R>
   requires(R == 1 || R == 2) static void gemv_dot(const block* w, std::size_t w_stride, const gemv_activation* a,
                                                   std::size_t n, float* out) {
-    const __m512i m4 = _mm512_set1_epi8(15), m30 = _mm512_set1_epi8(0x30);
-    // word shifts for the two 256-bit halves (values l and l + 32 of a pair of bit pairs)
-    const __m512i up = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(2), 1);
-    const __m512i down = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
-    // lane l of vector v <- the scale of sub-block 4 v + l / 4
-    const auto pick = [](int v) {
-      const int s = 4 * v;
-      return _mm512_setr_epi32(s, s, s, s, s + 1, s + 1, s + 1, s + 1, s + 2, s + 2, s + 2, s + 2, s + 3, s + 3,
-                               s + 3, s + 3);
+    // Per half h, the 64 ql bytes and the half's 32 qh bytes in both 256-bit
+    // halves: values 64 v + m of vector v = 2 h (low nibbles) and 2 h + 1
+    // (high nibbles), their top bits from qh byte m % 32, bit pair
+    // 2 (v % 2) + m / 32, moved to bits 4-5 by one gf2p8affineqb (whose 8x8
+    // bit matrix is per 64-bit lane: pair p in lanes 0-3, p + 1 in 4-7).
+    // Per vector one vpmaddubsw and one vpdpwssd by the scale words (word w
+    // of vector v: sub-block 4 v + w / 8, one vpermw of the 16 scales).
+    // 38 instructions per 210-byte super-block and row, loads included.
+    constexpr auto pair_bits = [](int p) {  // bit 2 p -> bit 4 (matrix byte 3), 2 p + 1 -> 5 (byte 2)
+      return static_cast<long long>(std::uint64_t{1} << (2 * p) << 24 | std::uint64_t{2} << (2 * p) << 16);
     };
-    const __m512i p[4] = {pick(0), pick(1), pick(2), pick(3)};
+    const __m512i bits01 = _mm512_inserti64x4(_mm512_set1_epi64(pair_bits(0)), _mm256_set1_epi64x(pair_bits(1)), 1);
+    const __m512i bits23 = _mm512_inserti64x4(_mm512_set1_epi64(pair_bits(2)), _mm256_set1_epi64x(pair_bits(3)), 1);
+    alignas(64) static constexpr auto words = qdetail::lane_table<std::uint16_t, 128>([](int i) { return i / 8; });
+    const __m512i pick[4] = {_mm512_load_si512(words.data()), _mm512_load_si512(words.data() + 32),
+                             _mm512_load_si512(words.data() + 64), _mm512_load_si512(words.data() + 96)};
+    const __m512i m4 = _mm512_set1_epi8(15);
     qdetail::gemv_rows<R, sizeof(block)>(
         w, w_stride * sizeof(block), a, n / 256, out, [&](const std::uint8_t* bytes, const gemv_activation& x, __m512 acc) {
           const auto& b = *reinterpret_cast<const block*>(bytes);
-          const __m512 sc = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales))));
-          const __m512i qh = _mm512_loadu_si512(b.qh);
-          __m512 t = _mm512_setzero_ps();
+          // the 16 scales as words, the upper 256 bits zero
+          const __m512i sc =
+              _mm512_zextsi256_si512(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales))));
+          const __m512i neg_sums = _mm512_zextsi256_si512(_mm256_load_si256(reinterpret_cast<const __m256i*>(x.neg_sums)));
+          __m512i isum = _mm512_dpwssd_epi32(_mm512_setzero_si512(), _mm512_slli_epi16(sc, 5), neg_sums);
           const auto part = [&](__m512i u, int v) {
-            const q8x2_act& xv = x.part[v];
-            const __m512i isum = _mm512_dpbusd_epi32(_mm512_load_si512(xv.corr), u, _mm512_load_si512(xv.qs));
-            t = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum),
-                                _mm512_mul_ps(_mm512_permutexvar_ps(p[v], sc), _mm512_load_ps(xv.d)), t);
+            const __m512i pairs = _mm512_maddubs_epi16(u, _mm512_load_si512(x.qs + 64 * v));
+            isum = _mm512_dpwssd_epi32(isum, pairs, _mm512_permutexvar_epi16(pick[v], sc));
           };
+          __m512i qh = _mm512_loadu_si512(b.qh);
+          qdetail::pin(qh);
           for (int h = 0; h < 2; ++h) {
-            const __m512i ql = _mm512_loadu_si512(b.ql + 64 * h);
+            __m512i ql = _mm512_loadu_si512(b.ql + 64 * h);
+            qdetail::pin(ql);  // one load for both uses (vpternlog overwrites its first operand)
             const __m512i q = h == 0 ? _mm512_shuffle_i64x2(qh, qh, 0x44) : _mm512_shuffle_i64x2(qh, qh, 0xee);
-            part(_mm512_or_si512(_mm512_and_si512(ql, m4), _mm512_and_si512(_mm512_sllv_epi16(q, up), m30)), 2 * h);
-            part(_mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), m4),
-                                 _mm512_and_si512(_mm512_srlv_epi16(q, down), m30)),
-                 2 * h + 1);
+            // (ql & 15) | top bits: vpternlog's 0xea is (a & b) | c
+            part(_mm512_ternarylogic_epi64(ql, m4, _mm512_gf2p8affine_epi64_epi8(q, bits01, 0), 0xea), 2 * h);
+            part(_mm512_or_si512(qdetail::high_nibbles(ql), _mm512_gf2p8affine_epi64_epi8(q, bits23, 0)), 2 * h + 1);
           }
-          return _mm512_fmadd_ps(t, _mm512_set1_ps(qdetail::half_to_float(b.d)), acc);
+          return _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_set1_ps(qdetail::half_to_float(b.d) * x.d), acc);
         });
   }
+
+#elif defined(GLM4_GEMV_AVX2)
+  template <std::size_t R>
+  requires(R == 1 || R == 2) static void gemv_dot(const block* w, std::size_t w_stride, const gemv_activation* a,
+                                                  std::size_t n, float* out) {
+    // AVX2: per half h, ggml's four 32-value vectors of codes (values
+    // 128 h + 32 j, j < 4: ql & 15 or >> 4, qh's bit pair j shifted to bits
+    // 4-5); vector k = 4 h + j is sub-blocks 2 k (128-bit lane 0) and 2 k + 1
+    // (lane 1): one vpmaddubsw, one vpmaddwd by their scale words (a vpshufb
+    // of the half's 8 scales, broadcast to both lanes), added in int32.
+    const __m256i m4 = _mm256_set1_epi8(15), m30 = _mm256_set1_epi8(0x30);
+    const auto pick = [](int j) {  // lane 0 <- word 2 j, lane 1 <- word 2 j + 1
+      return _mm256_set_m128i(_mm_set1_epi16(static_cast<std::int16_t>((4 * j + 3) << 8 | (4 * j + 2))),
+                              _mm_set1_epi16(static_cast<std::int16_t>((4 * j + 1) << 8 | 4 * j)));
+    };
+    const __m256i p[4] = {pick(0), pick(1), pick(2), pick(3)};
+    qdetail::avx2_gemv_rows<R, 1>(w, w_stride, n / 256, out, [&](const block* blk, std::size_t sb, __m256 acc) {
+      const block& b = *blk;
+      const gemv_activation& x = a[sb];
+      const __m256i sc = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales)));
+      __m256i isum = _mm256_madd_epi16(_mm256_slli_epi16(sc, 5),
+                                       _mm256_load_si256(reinterpret_cast<const __m256i*>(x.neg_sums)));
+#pragma GCC unroll 2
+      for (int h = 0; h < 2; ++h) {
+        const __m256i half_scales = h == 0 ? _mm256_permute4x64_epi64(sc, 0x44) : _mm256_permute4x64_epi64(sc, 0xee);
+        const __m256i q1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.ql + 64 * h));
+        const __m256i q2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.ql + 64 * h + 32));
+        const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qh + 32 * h));
+        const __m256i u[4] = {
+            _mm256_or_si256(_mm256_and_si256(q1, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), m30)),
+            _mm256_or_si256(_mm256_and_si256(q2, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), m30)),
+            _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q1, 4), m4), _mm256_and_si256(qh, m30)),
+            _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q2, 4), m4),
+                            _mm256_and_si256(_mm256_srli_epi16(qh, 2), m30))};
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; ++j) {
+          const auto* xs = reinterpret_cast<const __m256i*>(x.qs + 128 * h + 32 * j);
+          const __m256i pairs = _mm256_maddubs_epi16(u[j], _mm256_load_si256(xs));
+          isum = _mm256_add_epi32(isum, _mm256_madd_epi16(pairs, _mm256_shuffle_epi8(half_scales, p[j])));
+        }
+      }
+      return _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_set1_ps(qdetail::half_to_float(b.d) * x.d), acc);
+    });
+  }
+
+#else
+  template <std::size_t R>
+  requires(R == 1 || R == 2) static void gemv_dot(const block* w, std::size_t w_stride, const gemv_activation* a,
+                                                  std::size_t n, float* out) {
+    // NEON: 16 codes at a time (ql's nibble and qh's bit pair joined by one
+    // sli), one sdot against sub-block s's activations, times sc[s] into
+    // the super-block's int32 sum (mla); the offset from neg_sums (smlal).
+    const uint8x16_t m3 = vdupq_n_u8(3);
+    qdetail::neon_gemv_rows<R>(w, w_stride, n / 256, out, [&](const block& b, std::size_t sb, float32x4_t acc) {
+      const gemv_activation& x = a[sb];
+      const int16x8_t sc0 = vmovl_s8(vld1_s8(b.scales)), sc1 = vmovl_s8(vld1_s8(b.scales + 8));
+      int32x4_t offset = vmull_s16(vget_low_s16(sc0), vld1_s16(x.neg_sums));
+      offset = vmlal_high_s16(offset, sc0, vld1q_s16(x.neg_sums));
+      offset = vmlal_s16(offset, vget_low_s16(sc1), vld1_s16(x.neg_sums + 8));
+      offset = vmlal_high_s16(offset, sc1, vld1q_s16(x.neg_sums + 8));
+      int32x4_t isum = vshlq_n_s32(offset, 5);
+      const auto add = [&](uint8x16_t u, int v) {  // values v .. v + 15: sub-block v / 16
+        const int32x4_t dot = vdotq_s32(vdupq_n_s32(0), vreinterpretq_s8_u8(u), vld1q_s8(x.qs + v));
+        isum = vmlaq_n_s32(isum, dot, b.scales[v / 16]);
+      };
+      for (int h = 0; h < 2; ++h)
+        for (int l = 0; l < 32; l += 16) {
+          const uint8x16_t qa = vld1q_u8(b.ql + 64 * h + l), qb = vld1q_u8(b.ql + 64 * h + 32 + l);
+          const uint8x16_t qh = vld1q_u8(b.qh + 32 * h + l);
+          const int v = 128 * h + l;
+          add(vsliq_n_u8(qa, vandq_u8(qh, m3), 4), v);  // sli keeps the low 4 bits of qa
+          add(vsliq_n_u8(qb, vandq_u8(vshrq_n_u8(qh, 2), m3), 4), v + 32);
+          add(vsliq_n_u8(vshrq_n_u8(qa, 4), vandq_u8(vshrq_n_u8(qh, 4), m3), 4), v + 64);
+          add(vsliq_n_u8(vshrq_n_u8(qb, 4), vshrq_n_u8(qh, 6), 4), v + 96);
+        }
+      return vfmaq_n_f32(acc, vcvtq_f32_s32(isum), qdetail::half_to_float(b.d) * x.d);
+    });
+  }
+#endif
 #endif
 
 #if defined(GLM4_QDOT_AVX512VNNI)
