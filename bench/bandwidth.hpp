@@ -2,16 +2,20 @@
 // weight byte once) can reach on this machine.
 //
 //   double gbs = glm4::bench::read_bandwidth_gbs(threads);   // GB/s, 1e9 bytes
+//   double now = glm4::bench::read_pass_gbs(bytes, threads);  // one pass over given memory
 //
 // A buffer (1 GiB by default, far past any cache) in 2 MiB pages where the
 // kernel grants them (as the weights' mapping asks for, io/mapped_file.hpp)
 // is first touched by the threads that later read it (so pages land on their
 // NUMA nodes), then, all starting together at a barrier, each thread reads
-// its contiguous slice with aligned SIMD loads into independent XOR
-// accumulators (no FP latency chain, no stores), prefetching 8 KiB ahead
-// into L2 as the decode kernels do (activation_q8.hpp's gemv_rows), the way
-// matmul's threads each stream their own rows. The best of `runs` passes is
-// reported, as for a roofline the attainable peak is what matters.
+// its contiguous slice with SIMD loads into independent XOR accumulators (no
+// FP latency chain, no stores), prefetching 8 KiB ahead into L2 as the
+// decode kernels do (activation_q8.hpp's gemv_rows), the way matmul's
+// threads each stream their own rows. The best of `runs` passes is reported,
+// as for a roofline the attainable peak is what matters. read_pass_gbs is
+// one such pass over memory the caller has (glm4-bench: the token embedding,
+// between decode steps, where the machine's bandwidth of the moment is
+// wanted).
 #pragma once
 
 #include <sys/mman.h>
@@ -66,52 +70,81 @@ struct bandwidth_options {
   int runs = 5;                              // passes; the fastest counts
 };
 
-// Best read bandwidth over `opt.runs` passes, in GB/s (1e9 bytes per second),
-// with `threads` threads (the caller included), each reading 1/threads of the
-// buffer. Plain std::threads meeting at a barrier, independent of the
-// library's pool: every thread reads its own slice in every pass.
-inline double read_bandwidth_gbs(std::size_t threads, bandwidth_options opt = {}) {
-  using clock = std::chrono::steady_clock;
+namespace detail {
+// f(t) on `threads` threads (the caller is t = 0), joined before returning.
+template <class F>
+void on_threads(std::size_t threads, F f) {
+  std::vector<std::jthread> workers;
+  for (std::size_t t = 1; t < threads; ++t) workers.emplace_back(f, t);
+  f(std::size_t{0});
+}
+
+// The whole 4 KiB pages of [p, p + n) in `threads` equal slices (each a
+// multiple of 8 vectors of any target), as 32-bit words.
+struct slices {
+  const std::uint32_t* begin;
+  std::size_t per_thread;  // words
+};
+inline slices page_slices(const void* p, std::size_t n, std::size_t threads) {
+  constexpr std::size_t page = 4096;
+  const auto first = (reinterpret_cast<std::uintptr_t>(p) + page - 1) / page * page;
+  const auto last = (reinterpret_cast<std::uintptr_t>(p) + n) / page * page;
+  const std::size_t pages = last > first ? (last - first) / page / threads : 0;
+  return {reinterpret_cast<const std::uint32_t*>(first), pages * page / sizeof(std::uint32_t)};
+}
+
+// One timed pass of `threads` threads over their slices, in seconds: all
+// start together at a barrier; the clock stops when the last one is done.
+inline double timed_pass(slices s, std::size_t threads) {
+  std::barrier sync(static_cast<std::ptrdiff_t>(threads));
+  std::vector<std::uint32_t> sink(threads);
+  std::chrono::steady_clock::time_point t0;
+  double seconds = 0;
+  on_threads(threads, [&](std::size_t t) {
+    sync.arrive_and_wait();
+    if (t == 0) t0 = std::chrono::steady_clock::now();
+    sink[t] = read_slice(s.begin + t * s.per_thread, s.per_thread);
+    sync.arrive_and_wait();
+    if (t == 0) seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  });
+  volatile std::uint32_t keep = 0;
+  for (auto v : sink) keep = keep ^ v;
+  (void)keep;
+  return seconds;
+}
+}  // namespace detail
+
+// One pass over the whole 4 KiB pages of [data, data + bytes) with
+// `threads` threads (the caller included), each reading 1/threads of it,
+// in GB/s; 0 if that is under a page per thread.
+inline double read_pass_gbs(const void* data, std::size_t bytes, std::size_t threads) {
   threads = std::max<std::size_t>(threads, 1);
-  const int runs = std::max(1, opt.runs);
-  // Each thread's slice a whole number of 4 KiB (a multiple of 8 vectors of
-  // any target).
-  constexpr std::size_t chunk_words = 1024;
-  const std::size_t words = opt.bytes / sizeof(std::uint32_t) / (chunk_words * threads) * (chunk_words * threads);
-  const std::size_t per_thread = words / threads;
-  const std::size_t bytes = words * sizeof(std::uint32_t);
+  const auto s = detail::page_slices(data, bytes, threads);
+  if (s.per_thread == 0) return 0.0;
+  return static_cast<double>(s.per_thread * threads * sizeof(std::uint32_t)) / detail::timed_pass(s, threads) / 1e9;
+}
+
+// Best read bandwidth over `opt.runs` passes over a buffer of its own, in
+// GB/s (1e9 bytes per second), with `threads` threads (the caller included).
+// Plain std::threads, independent of the library's pool.
+inline double read_bandwidth_gbs(std::size_t threads, bandwidth_options opt = {}) {
+  threads = std::max<std::size_t>(threads, 1);
+  const std::size_t bytes = opt.bytes / 4096 * 4096;
   void* mem = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (mem == MAP_FAILED) return 0.0;
   ::madvise(mem, bytes, MADV_HUGEPAGE);
   const std::unique_ptr<void, std::function<void(void*)>> unmap(mem, [bytes](void* q) { ::munmap(q, bytes); });
-  auto* data = static_cast<std::uint32_t*>(mem);
-
-  std::barrier sync(static_cast<std::ptrdiff_t>(threads));
-  std::vector<std::uint32_t> sink(threads);
-  std::vector<double> seconds(static_cast<std::size_t>(runs));
-  const auto body = [&](std::size_t t) {
-    // First touch by the reading thread (pages land on its NUMA node);
-    // distinct words so nothing stays a shared zero page.
-    std::uint32_t* p = data + t * per_thread;
-    for (std::size_t i = 0; i < per_thread; ++i) p[i] = static_cast<std::uint32_t>(t * per_thread + i) * 2654435761u;
-    for (int r = 0; r < runs; ++r) {
-      sync.arrive_and_wait();
-      const auto t0 = clock::now();
-      sink[t] ^= detail::read_slice(p, per_thread);
-      sync.arrive_and_wait();
-      if (t == 0) seconds[static_cast<std::size_t>(r)] = std::chrono::duration<double>(clock::now() - t0).count();
-    }
-  };
-  {
-    std::vector<std::jthread> workers;
-    for (std::size_t t = 1; t < threads; ++t) workers.emplace_back(body, t);
-    body(0);
-  }
-  volatile std::uint32_t keep = 0;
-  for (auto v : sink) keep = keep ^ v;
-  (void)keep;
-  const double best_s = *std::min_element(seconds.begin(), seconds.end());
-  return static_cast<double>(words * sizeof(std::uint32_t)) / best_s / 1e9;
+  const auto s = detail::page_slices(mem, bytes, threads);
+  if (s.per_thread == 0) return 0.0;
+  // First touch by the reading thread (pages land on its NUMA node);
+  // distinct words so nothing stays a shared zero page.
+  detail::on_threads(threads, [&](std::size_t t) {
+    auto* p = const_cast<std::uint32_t*>(s.begin) + t * s.per_thread;
+    for (std::size_t i = 0; i < s.per_thread; ++i) p[i] = static_cast<std::uint32_t>(t * s.per_thread + i) * 2654435761u;
+  });
+  double best_s = 1e300;
+  for (int r = 0; r < std::max(1, opt.runs); ++r) best_s = std::min(best_s, detail::timed_pass(s, threads));
+  return static_cast<double>(s.per_thread * threads * sizeof(std::uint32_t)) / best_s / 1e9;
 }
 
 }  // namespace glm4::bench

@@ -5,7 +5,9 @@
 //   glm4-bench -m FILE.gguf [-t THREADS] [-p 512] [-n 128] [-r 3] [-b 128] [--context N]
 //
 // pp<P>: P random tokens prefilled into an empty session (timed).
-// tg<N>: one untimed token, then N decode steps of random tokens (timed).
+// tg<N>: one untimed token, then N decode steps of random tokens (timed),
+//        in segments of 8 with an untimed pass of the bandwidth probe over
+//        the token embedding before and after each ("bandwidth during tg").
 // Each test runs r times after one untimed 1-token warm-up pass (which also
 // faults the mapped weights in); t/s is the mean +- sample stddev.
 //
@@ -195,6 +197,7 @@ double peak_rss_bytes() {
 }
 
 constexpr double GiB = 1024.0 * 1024.0 * 1024.0;
+constexpr std::size_t sample_every = 8;  // tg steps per bandwidth pass
 
 struct row {
   std::string test;
@@ -269,7 +272,25 @@ int run_bench(const options& opt, const std::shared_ptr<const glm4::io::gguf_fil
 
   std::vector<row> rows;
   double tg_mean = 0;
+  std::vector<double> bw_during_tg;  // GB/s, passes over token_embd between decode steps
   {
+    // The machine's bandwidth of the moment (shared hosts change it every
+    // few seconds): a pass over the token embedding, which decode steps
+    // read one row of, so it comes from DRAM and leaves the caches as they were.
+    const auto embedding = [&] {
+      const auto bytes_of = [](const auto& m) {
+        return std::span(reinterpret_cast<const std::byte*>(m.data()), m.bytes());
+      };
+      if constexpr (requires { weights.embed_tokens.visit(bytes_of); })
+        return weights.embed_tokens.visit(bytes_of);
+      else
+        return bytes_of(weights.embed_tokens);
+    }();
+    const auto sample_bandwidth = [&] {
+      if (const double gbs = glm4::bench::read_pass_gbs(embedding.data(), embedding.size(), opt.threads); gbs > 0)
+        bw_during_tg.push_back(gbs);
+    };
+    glm4::bench::read_pass_gbs(embedding.data(), embedding.size(), opt.threads);  // maps its pages in, untimed
     glm4::session<S> run(model->share(), {.context = context, .threads = opt.threads, .batch = opt.batch});
     std::mt19937 rng(1234);
     std::uniform_int_distribution<std::int32_t> token(0, static_cast<std::int32_t>(facts.shape.vocab_size - 1));
@@ -299,9 +320,16 @@ int run_bench(const options& opt, const std::shared_ptr<const glm4::io::gguf_fil
         const auto ids = random_tokens(opt.n_gen + 1);
         run.reset();
         run.decode(ids[0]);
-        const auto t0 = std::chrono::steady_clock::now();
-        for (std::size_t i = 1; i <= opt.n_gen; ++i) run.decode(ids[i]);
-        tps.push_back(static_cast<double>(opt.n_gen) / seconds_since(t0));
+        // timed in segments of sample_every steps, a bandwidth pass (untimed) around each
+        double seconds = 0;
+        sample_bandwidth();
+        for (std::size_t i = 1; i <= opt.n_gen; i += sample_every) {
+          const auto t0 = std::chrono::steady_clock::now();
+          for (std::size_t j = i; j < std::min(i + sample_every, opt.n_gen + 1); ++j) run.decode(ids[j]);
+          seconds += seconds_since(t0);
+          sample_bandwidth();
+        }
+        tps.push_back(static_cast<double>(opt.n_gen) / seconds);
       }
       rows.push_back({"tg" + std::to_string(opt.n_gen), summarize(tps)});
       tg_mean = rows.back().tps.mean;
@@ -325,6 +353,15 @@ int run_bench(const options& opt, const std::shared_ptr<const glm4::io::gguf_fil
   if (opt.n_gen > 0) {
     const std::string label = "tg" + std::to_string(opt.n_gen) + " / roofline";
     std::printf("%-23s %8.1f %%      (%.2f t/s measured)\n", label.c_str(), 100.0 * tg_mean / roofline, tg_mean);
+  }
+  if (!bw_during_tg.empty()) {
+    const stats during = summarize(bw_during_tg);
+    const auto [lo, hi] = std::minmax_element(bw_during_tg.begin(), bw_during_tg.end());
+    std::printf("bandwidth during tg     %8.2f GB/s   (mean of %zu passes over token_embd every %zu steps, %.1f-%.1f)\n",
+                during.mean, bw_during_tg.size(), sample_every, *lo, *hi);
+    const std::string label = "tg" + std::to_string(opt.n_gen) + " / that";
+    std::printf("%-23s %8.1f %%      (%.2f GB/s of weights: tg t/s x weight bytes per token)\n", label.c_str(),
+                100.0 * tg_mean * token_bytes / (during.mean * 1e9), tg_mean * token_bytes / 1e9);
   }
   std::printf("peak RSS                %8.3f GiB    (model mapping + session, before the probe)\n", rss / GiB);
   if (pages && pages->resident > 0) {
