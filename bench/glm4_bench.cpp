@@ -2,14 +2,15 @@
 // the shape of llama.cpp's llama-bench, plus where decode stands against the
 // memory-bandwidth roofline.
 //
-//   glm4-bench -m FILE.gguf [-t THREADS] [-p 512] [-n 128] [-r 3] [-b 128] [--context N]
+//   glm4-bench -m FILE.gguf [-t THREADS] [-p 512] [-n 128] [-r 3] [-d 0] [-b 128] [--context N]
 //
 // pp<P>: P random tokens prefilled into an empty session (timed).
 // tg<N>: one untimed token, then N decode steps of random tokens (timed),
 //        in segments of 8 with an untimed pass of the bandwidth probe over
 //        the token embedding before and after each ("bandwidth during tg").
 // Each test runs r times after one untimed 1-token warm-up pass (which also
-// faults the mapped weights in); t/s is the mean +- sample stddev.
+// faults the mapped weights in), with -d D from a session already holding D
+// random tokens (untimed; "pp512 @ d4096"); t/s is the mean +- sample stddev.
 //
 // The file's shape is matched at run time against the configurations compiled
 // in below, and its tensor types pick the weight scheme (see pick_scheme), so
@@ -72,6 +73,7 @@ constexpr std::string_view usage =
     "  -p, --n-prompt N     prompt tokens of the pp test (default 512; 0 skips it)\n"
     "  -n, --n-gen N        decode steps of the tg test (default 128; 0 skips it)\n"
     "  -r, --repetitions N  runs of each test (default 3)\n"
+    "  -d, --depth N        context tokens prefilled (untimed) before each test, as llama-bench's -d (default 0)\n"
     "  -b, --batch N        prompt tokens per forward pass (default 128)\n"
     "  --context N          KV cache length (default: what the tests need)\n"
     "  --bw-runs N          passes of the bandwidth probe, best counts (default 5)\n";
@@ -86,6 +88,7 @@ struct options {
   std::size_t n_prompt = 512;
   std::size_t n_gen = 128;
   std::size_t reps = 3;
+  std::size_t depth = 0;
   std::size_t batch = glm4::session_options{}.batch;
   std::int64_t context = 0;
   int bw_runs = 5;
@@ -111,6 +114,7 @@ options parse_args(std::span<char* const> args) {
     else if (arg == "-p" || arg == "--n-prompt") o.n_prompt = parse_number<std::size_t>(v, arg);
     else if (arg == "-n" || arg == "--n-gen") o.n_gen = parse_number<std::size_t>(v, arg);
     else if (arg == "-r" || arg == "--repetitions") o.reps = parse_number<std::size_t>(v, arg);
+    else if (arg == "-d" || arg == "--depth") o.depth = parse_number<std::size_t>(v, arg);
     else if (arg == "-b" || arg == "--batch") o.batch = parse_number<std::size_t>(v, arg);
     else if (arg == "--context") o.context = parse_number<std::int64_t>(v, arg);
     else if (arg == "--bw-runs") o.bw_runs = parse_number<int>(v, arg);
@@ -253,7 +257,7 @@ int run_bench(const options& opt, const std::shared_ptr<const glm4::io::gguf_fil
   std::optional<glm4::model<C, S>> model(glm4::model<C, S>::from_source(source, found, opt.model.string()));
   const double load_s = seconds_since(load_start);
 
-  const std::int64_t needed = static_cast<std::int64_t>(std::max(opt.n_prompt, opt.n_gen + 1));
+  const std::int64_t needed = static_cast<std::int64_t>(opt.depth + std::max(opt.n_prompt, opt.n_gen + 1));
   const std::int64_t context = opt.context > 0 ? opt.context : needed;
   if (context < needed)
     throw glm4::invalid_argument("--context " + std::to_string(context) + " is below the " + std::to_string(needed) +
@@ -302,23 +306,29 @@ int run_bench(const options& opt, const std::shared_ptr<const glm4::io::gguf_fil
 
     // Warm-up: one token through every layer faults the mapped weights in.
     run.decode(token(rng));
+    // An empty session, or one holding opt.depth random tokens (untimed).
+    const auto start_at_depth = [&] {
+      run.reset();
+      if (opt.depth > 0) run.prefill(random_tokens(opt.depth));
+    };
+    const std::string at_depth = opt.depth > 0 ? " @ d" + std::to_string(opt.depth) : "";
 
     if (opt.n_prompt > 0) {
       std::vector<double> tps;
       for (std::size_t r = 0; r < opt.reps; ++r) {
         const auto prompt = random_tokens(opt.n_prompt);
-        run.reset();
+        start_at_depth();
         const auto t0 = std::chrono::steady_clock::now();
         run.prefill(prompt);
         tps.push_back(static_cast<double>(opt.n_prompt) / seconds_since(t0));
       }
-      rows.push_back({"pp" + std::to_string(opt.n_prompt), summarize(tps)});
+      rows.push_back({"pp" + std::to_string(opt.n_prompt) + at_depth, summarize(tps)});
     }
     if (opt.n_gen > 0) {
       std::vector<double> tps;
       for (std::size_t r = 0; r < opt.reps; ++r) {
         const auto ids = random_tokens(opt.n_gen + 1);
-        run.reset();
+        start_at_depth();
         run.decode(ids[0]);
         // timed in segments of sample_every steps, a bandwidth pass (untimed) around each
         double seconds = 0;
@@ -331,7 +341,7 @@ int run_bench(const options& opt, const std::shared_ptr<const glm4::io::gguf_fil
         }
         tps.push_back(static_cast<double>(opt.n_gen) / seconds);
       }
-      rows.push_back({"tg" + std::to_string(opt.n_gen), summarize(tps)});
+      rows.push_back({"tg" + std::to_string(opt.n_gen) + at_depth, summarize(tps)});
       tg_mean = rows.back().tps.mean;
     }
   }

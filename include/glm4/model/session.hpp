@@ -49,7 +49,7 @@ class session {
         opt_(validated(opt, net_->shape())),
         pool_(opt_.threads),
         cache_(net_->shape(), opt_.context),
-        ws_(net_->shape(), opt_.batch, static_cast<std::size_t>(opt_.context), opt_.threads) {}
+        ws_(net_->shape(), opt_.batch, opt_.threads) {}
 
   std::int64_t position() const { return static_cast<std::int64_t>(pos_); }
   std::int64_t context() const { return opt_.context; }

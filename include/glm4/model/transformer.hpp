@@ -41,10 +41,14 @@
 
 namespace glm4 {
 
+// Query tokens per attention task in a batch: with the 16 heads of a
+// GLM-4-9B-0414 group, 64 rows share each block of keys and values.
+inline constexpr std::size_t attention_tile_tokens = 4;
+
 // Activation buffers for batches of up to `max_tokens` tokens, allocated once
 // per session.
 struct workspace {
-  workspace(const model_shape& s, std::size_t max_tokens, std::size_t context, std::size_t threads)
+  workspace(const model_shape& s, std::size_t max_tokens, std::size_t threads)
       : max_tokens(max_tokens),
         x(max_tokens * s.hidden_size),
         a(max_tokens * s.hidden_size),
@@ -56,11 +60,12 @@ struct workspace {
         ffn(max_tokens * s.intermediate_size),
         cos(s.rotary_dim() / 2),
         sin(s.rotary_dim() / 2),
-        scores(threads * context),
-        head_row(threads * s.head_dim) {}
+        attention(threads, attention_scratch(static_cast<std::size_t>(s.head_dim),
+                                             attention_tile_tokens * static_cast<std::size_t>(s.num_heads / s.num_kv_heads))) {}
 
   std::size_t max_tokens;
-  std::vector<float> x, a, q, k, v, attn, gate_up, ffn, cos, sin, scores, head_row;
+  std::vector<float> x, a, q, k, v, attn, gate_up, ffn, cos, sin;
+  std::vector<attention_scratch> attention;  // one per thread slot
 };
 
 template <weights::weight_scheme S>
@@ -149,14 +154,21 @@ class transformer {
       for (std::size_t h = 0; h < kv_heads; ++h)
         cache.store(layer, h, start + t, &ws.k[t * KV + h * D], &ws.v[t * KV + h * D]);
     }
-    // One task per (token, head); each thread slot owns a slice of `scores`.
-    const std::size_t group = heads / kv_heads, context = cache.context();
-    pool.parallel_for(n * heads, 1, [&](std::size_t begin, std::size_t end, std::size_t slot) {
-      float* scores = ws.scores.data() + slot * context;
-      float* row = ws.head_row.data() + slot * D;
+    // One task per KV head, tile of tokens and slice of the group's heads:
+    // a batch tiles its tokens with the whole group; one token splits the
+    // group so that every thread has a task (each slice streams the head's
+    // keys and values again, but from a cache that also serves the others).
+    const std::size_t group = heads / kv_heads;
+    const std::size_t tile = std::min(n, attention_tile_tokens), tiles = (n + tile - 1) / tile;
+    const std::size_t slices = n == 1 ? std::clamp<std::size_t>(pool.size() / kv_heads, 1, group) : 1;
+    const std::size_t slice_heads = (group + slices - 1) / slices;
+    pool.parallel_for(kv_heads * tiles * slices, 1, [&](std::size_t begin, std::size_t end, std::size_t slot) {
       for (std::size_t task = begin; task < end; ++task) {
-        const std::size_t t = task / heads, h = task % heads;
-        attend(cache, layer, h / group, &ws.q[t * Q + h * D], D, start + t + 1, scores, row, &ws.attn[t * Q + h * D]);
+        const std::size_t kv = task / (tiles * slices), t0 = task / slices % tiles * tile;
+        const std::size_t h0 = kv * group + task % slices * slice_heads;
+        const std::size_t tokens = std::min(tile, n - t0), heads_here = std::min(slice_heads, (kv + 1) * group - h0);
+        attend_group(cache, layer, kv, &ws.q[t0 * Q + h0 * D], &ws.attn[t0 * Q + h0 * D], Q, tokens, heads_here, D,
+                     start + t0 + 1, ws.attention[slot]);
       }
     });
     kernels::matmul(L.o_proj, ws.attn.data(), n, ws.a.data(), pool, nullptr, precision);

@@ -1,0 +1,132 @@
+// attend_group against a double-precision softmax attention over the same
+// cached keys and values: lengths on both sides of the 64-position blocks,
+// several tokens (causal: token t sees first_length + t positions), heads
+// of a group side by side, head_dim with and without a SIMD tail, and the
+// f32, f16 and bf16 caches.
+#define BOOST_TEST_MODULE attention
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "glm4/model/attention.hpp"
+#include "glm4/quant/bf16.hpp"
+#include "glm4/quant/f16.hpp"
+
+using namespace glm4;
+
+namespace {
+
+struct case_shape {
+  std::size_t head_dim, group, tokens, first_length;
+};
+
+template <class F>
+void check(const case_shape& c, unsigned seed) {
+  model_shape s;
+  s.num_layers = 2;
+  s.num_kv_heads = 2;
+  s.num_heads = static_cast<std::int64_t>(2 * c.group);
+  s.head_dim = static_cast<std::int64_t>(c.head_dim);
+  const std::size_t D = c.head_dim, length = c.first_length + c.tokens - 1;
+  const std::size_t layer = 1, kv_head = 1;
+  kv_cache<F> cache(s, static_cast<std::int64_t>(length + 3));
+
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> k(D), v(D);
+  for (std::size_t pos = 0; pos < length; ++pos)
+    for (std::size_t h = 0; h < 2; ++h) {
+      // scores spread over a few units, as trained models' are
+      for (auto& x : k) x = 2.0f * normal(rng);
+      for (auto& x : v) x = normal(rng);
+      cache.store(layer, h, pos, k.data(), v.data());
+    }
+  // queries of `tokens` tokens x `group` heads, with a gap after each token's heads
+  const std::size_t token_stride = c.group * D + 5;
+  std::vector<float> q(c.tokens * token_stride), out(q.size(), -7.0f);
+  for (auto& x : q) x = normal(rng);
+
+  attention_scratch scratch(D, c.tokens * c.group);
+  attend_group(cache, layer, kv_head, q.data(), out.data(), token_stride, c.tokens, c.group, D, c.first_length,
+               scratch);
+
+  std::vector<float> kd(D), vd(D);
+  for (std::size_t t = 0; t < c.tokens; ++t)
+    for (std::size_t g = 0; g < c.group; ++g) {
+      const float* qr = &q[t * token_stride + g * D];
+      const std::size_t visible = c.first_length + t;
+      std::vector<double> score(visible);
+      double max = -1e300;
+      for (std::size_t j = 0; j < visible; ++j) {
+        F::dequantize(cache.key(layer, kv_head, j), kd.data(), D);
+        double dot = 0;
+        for (std::size_t i = 0; i < D; ++i) dot += double(qr[i]) * kd[i];
+        score[j] = dot / std::sqrt(double(D));
+        max = std::max(max, score[j]);
+      }
+      double sum = 0;
+      for (auto& x : score) sum += x = std::exp(x - max);
+      std::vector<double> expect(D, 0.0);
+      for (std::size_t j = 0; j < visible; ++j) {
+        F::dequantize(cache.value(layer, kv_head, j), vd.data(), D);
+        for (std::size_t i = 0; i < D; ++i) expect[i] += score[j] / sum * vd[i];
+      }
+      for (std::size_t i = 0; i < D; ++i) {
+        BOOST_TEST_INFO(F::name << " head_dim " << D << " group " << c.group << " tokens " << c.tokens << " first "
+                                << c.first_length << ": token " << t << " head " << g << " value " << i);
+        BOOST_TEST(std::fabs(out[t * token_stride + g * D + i] - expect[i]) <= 2e-6 + 2e-5 * std::fabs(expect[i]));
+      }
+    }
+  // the gaps between tokens' rows are not written
+  for (std::size_t t = 0; t < c.tokens; ++t)
+    for (std::size_t i = c.group * D; i < token_stride; ++i) BOOST_TEST(out[t * token_stride + i] == -7.0f);
+}
+
+const case_shape cases[] = {
+    {128, 16, 1, 1},    // one position
+    {128, 16, 1, 64},   // one whole block
+    {128, 16, 1, 65},   // a block and one
+    {128, 16, 1, 300},  // blocks where the max moves on
+    {128, 4, 5, 60},    // tokens ending in the second block
+    {36, 3, 4, 130},    // head_dim with a SIMD tail
+    {20, 1, 7, 1},      // a batch from the first position
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(f32_cache) {
+  for (const auto& c : cases) check<quant::f32>(c, 1);
+}
+
+BOOST_AUTO_TEST_CASE(f16_cache) {
+  for (const auto& c : cases) check<quant::f16>(c, 2);
+}
+
+BOOST_AUTO_TEST_CASE(bf16_cache) {
+  for (const auto& c : cases) check<quant::bf16>(c, 3);
+}
+
+// A score far above the rest after many small ones: the rows summed before
+// it must be scaled down (exp(old max - new max)), or they would dominate.
+BOOST_AUTO_TEST_CASE(late_large_score) {
+  model_shape s;
+  s.num_layers = 1;
+  s.num_kv_heads = 1;
+  s.num_heads = 1;
+  s.head_dim = 16;
+  kv_cache<quant::f32> cache(s, 200);
+  std::vector<float> k(16, 0.0f), v(16, 0.0f);
+  for (std::size_t pos = 0; pos < 200; ++pos) {
+    k[0] = pos == 150 ? 40.0f : 0.01f * static_cast<float>(pos % 7);
+    v[0] = pos == 150 ? 1.0f : -1.0f;
+    cache.store(0, 0, pos, k.data(), v.data());
+  }
+  std::vector<float> q(16, 0.0f), out(16);
+  q[0] = 4.0f;  // score 40 at position 150, at most 0.06 elsewhere
+  attention_scratch scratch(16, 1);
+  attend_group(cache, 0, 0, q.data(), out.data(), 16, 1, 1, 16, 200, scratch);
+  // p(150) = 1 / (1 + sum_j exp(s_j - 40)), the others ~ exp(-40): out[0] ~ 1
+  BOOST_TEST(std::fabs(out[0] - 1.0f) <= 1e-6f);
+}
