@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Builds every tests/kernels/*_test.cpp for the other x86 targets the
-# kernels have paths for, and runs them where this CPU can:
-#   x86-64-v3 (+aes, pclmul)  AVX2: the int16 kernels, no VNNI; q4_0's and
-#                             q4_k's AVX2 int8 decode kernels
+# Builds every tests/kernels/*_test.cpp (and attention's test) for the other
+# x86 targets the kernels have paths for, and runs them where this CPU can:
+#   x86-64-v3 (+aes, pclmul)  AVX2: the int16 kernels, no VNNI; q4_0's, q4_k's
+#                             and q6_k's AVX2 int8 decode kernels
 #   cascadelake               AVX-512 VNNI without VBMI: int8 prefill panels,
-#                             q4_0's and q4_k's AVX2 int8 decode, int16 decode
-#                             for the other formats (their int8 kernels need VBMI)
+#                             the same AVX2 int8 decode, int16 decode for the
+#                             other formats (their int8 kernels need VBMI)
 # (-march=native, the main build, covers VNNI + VBMI on a machine that has it.)
 # Usage: scripts/test_x86_targets.sh [out_dir]   (default build-x86-targets/)
 set -euo pipefail
@@ -26,7 +26,7 @@ run() {  # name "march flags" needed-cpu-flag source
   "$OUT/$1"
 }
 
-for src in tests/kernels/*_test.cpp; do
+for src in tests/kernels/*_test.cpp tests/model/attention_test.cpp; do
   name=$(basename "$src" .cpp)
   run "${name}_avx2" "x86-64-v3 -maes -mpclmul" avx2 "$src"
   run "${name}_avx512vnni" cascadelake avx512_vnni "$src"

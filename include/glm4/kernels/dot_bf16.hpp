@@ -20,6 +20,16 @@ inline auto load_bf16(D d, const std::uint16_t* p) {
 }
 }  // namespace detail
 
+// n values to f32 (the KV cache's blocks for attention).
+inline void widen_bf16(const quant::bf16::block* src, float* out, std::size_t n) {
+  const auto* p = reinterpret_cast<const std::uint16_t*>(src);
+  const float_tag d;
+  const std::size_t N = hn::Lanes(d);
+  std::size_t i = 0;
+  for (; i + N <= n; i += N) hn::StoreU(detail::load_bf16(d, p + i), d, out + i);
+  for (; i < n; ++i) out[i] = quant::bf16::to_float(src[i]);
+}
+
 inline float dot_bf16(const quant::bf16::block* w, const float* x, std::size_t n) {
   static_assert(sizeof(quant::bf16::block) == sizeof(std::uint16_t));
   const auto* wb = reinterpret_cast<const std::uint16_t*>(w);

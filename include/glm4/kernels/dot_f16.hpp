@@ -10,6 +10,17 @@
 
 namespace glm4::kernels {
 
+// n values to f32 (the KV cache's blocks for attention).
+inline void widen_f16(const quant::f16::block* src, float* out, std::size_t n) {
+  const auto* p = reinterpret_cast<const hwy::float16_t*>(src);
+  const float_tag d;
+  const hn::Rebind<hwy::float16_t, float_tag> dh;
+  const std::size_t N = hn::Lanes(d);
+  std::size_t i = 0;
+  for (; i + N <= n; i += N) hn::StoreU(hn::PromoteTo(d, hn::LoadU(dh, p + i)), d, out + i);
+  for (; i < n; ++i) out[i] = quant::f16::to_float(src[i]);
+}
+
 inline float dot_f16(const quant::f16::block* w, const float* x, std::size_t n) {
   static_assert(sizeof(quant::f16::block) == sizeof(hwy::float16_t));
   const auto* wh = reinterpret_cast<const hwy::float16_t*>(w);

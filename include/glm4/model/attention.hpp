@@ -19,7 +19,8 @@
 #include <type_traits>
 #include <vector>
 
-#include "glm4/kernels/dot_f32.hpp"
+#include "glm4/kernels/dot_bf16.hpp"
+#include "glm4/kernels/dot_f16.hpp"
 #include "glm4/kernels/simd.hpp"
 #include "glm4/model/kv_cache.hpp"
 #include <hwy/contrib/math/math-inl.h>
@@ -27,85 +28,185 @@
 namespace glm4 {
 
 // Per-thread scratch of attend_group for `rows` query rows of head_dim
-// values: a block of keys and values in f32 (when the cache stores another
-// format), one row's scores, and each row's running max and sum.
+// values: a block of keys (in the cache's tiles) and values in f32 (when the
+// cache stores another format), the scores of four rows, and each row's
+// running max and sum.
 struct attention_scratch {
-  static constexpr std::size_t block = 64;  // positions per step over the cache
+  // Positions per step over the cache: whole key tiles, about 64.
+  static std::size_t block_positions() {
+    const std::size_t tile = kernels::hn::Lanes(key_tile_tag());
+    return tile * std::max<std::size_t>(1, 64 / tile);
+  }
 
   attention_scratch(std::size_t head_dim, std::size_t rows)
-      : keys(block * head_dim), values(block * head_dim), scores(block), max(rows), sum(rows) {}
+      : block(block_positions()),
+        keys(block * head_dim),
+        values(block * head_dim),
+        scores(4 * block),
+        max(rows),
+        sum(rows) {}
 
+  std::size_t block;
   std::vector<float> keys, values, scores, max, sum;
 };
+
+namespace detail {
+// n cached values as f32: vector conversions for the 16-bit formats.
+template <kv_format F>
+void to_f32(const typename F::block* src, float* out, std::size_t n) {
+  if constexpr (std::is_same_v<F, quant::f16>)
+    kernels::widen_f16(src, out, n);
+  else if constexpr (std::is_same_v<F, quant::bf16>)
+    kernels::widen_bf16(src, out, n);
+  else
+    F::dequantize(src, out, n);
+}
+
+// scores[r * stride + j] = scale * q_r · k_j for the four rows q_r and the
+// positions of `tiles` key tiles ([head_dim][tile] each, contiguous): per
+// dimension one vector of keys per tile, the rows' values broadcast, two
+// tiles at a time (eight FMA chains).
+inline void tile_scores(const float* keys, std::size_t tiles, std::size_t head_dim, const float* const q[4],
+                        float scale, float* scores, std::size_t stride) {
+  namespace hn = kernels::hn;
+  const key_tile_tag d;
+  const std::size_t N = hn::Lanes(d);
+  const auto vscale = hn::Set(d, scale);
+  std::size_t t = 0;
+  for (; t + 2 <= tiles; t += 2) {
+    const float* k0 = keys + t * N * head_dim;
+    const float* k1 = k0 + N * head_dim;
+    auto a0 = hn::Zero(d), a1 = hn::Zero(d), a2 = hn::Zero(d), a3 = hn::Zero(d);
+    auto b0 = hn::Zero(d), b1 = hn::Zero(d), b2 = hn::Zero(d), b3 = hn::Zero(d);
+    for (std::size_t i = 0; i < head_dim; ++i) {
+      const auto x = hn::LoadU(d, k0 + i * N), y = hn::LoadU(d, k1 + i * N);
+      const auto q0 = hn::Set(d, q[0][i]), q1 = hn::Set(d, q[1][i]), q2 = hn::Set(d, q[2][i]), q3 = hn::Set(d, q[3][i]);
+      a0 = hn::MulAdd(q0, x, a0), b0 = hn::MulAdd(q0, y, b0);
+      a1 = hn::MulAdd(q1, x, a1), b1 = hn::MulAdd(q1, y, b1);
+      a2 = hn::MulAdd(q2, x, a2), b2 = hn::MulAdd(q2, y, b2);
+      a3 = hn::MulAdd(q3, x, a3), b3 = hn::MulAdd(q3, y, b3);
+    }
+    float* out = scores + t * N;
+    hn::StoreU(hn::Mul(a0, vscale), d, out), hn::StoreU(hn::Mul(b0, vscale), d, out + N);
+    hn::StoreU(hn::Mul(a1, vscale), d, out + stride), hn::StoreU(hn::Mul(b1, vscale), d, out + stride + N);
+    hn::StoreU(hn::Mul(a2, vscale), d, out + 2 * stride), hn::StoreU(hn::Mul(b2, vscale), d, out + 2 * stride + N);
+    hn::StoreU(hn::Mul(a3, vscale), d, out + 3 * stride), hn::StoreU(hn::Mul(b3, vscale), d, out + 3 * stride + N);
+  }
+  if (t < tiles) {
+    const float* k0 = keys + t * N * head_dim;
+    auto a0 = hn::Zero(d), a1 = hn::Zero(d), a2 = hn::Zero(d), a3 = hn::Zero(d);
+    for (std::size_t i = 0; i < head_dim; ++i) {
+      const auto x = hn::LoadU(d, k0 + i * N);
+      a0 = hn::MulAdd(hn::Set(d, q[0][i]), x, a0);
+      a1 = hn::MulAdd(hn::Set(d, q[1][i]), x, a1);
+      a2 = hn::MulAdd(hn::Set(d, q[2][i]), x, a2);
+      a3 = hn::MulAdd(hn::Set(d, q[3][i]), x, a3);
+    }
+    float* out = scores + t * N;
+    hn::StoreU(hn::Mul(a0, vscale), d, out);
+    hn::StoreU(hn::Mul(a1, vscale), d, out + stride);
+    hn::StoreU(hn::Mul(a2, vscale), d, out + 2 * stride);
+    hn::StoreU(hn::Mul(a3, vscale), d, out + 3 * stride);
+  }
+}
+}  // namespace detail
 
 // Query rows (t, g) for `tokens` consecutive tokens t and `group` heads g of
 // one KV head: q + t * token_stride + g * head_dim, and the output at the
 // same offsets from `out`. Token t attends to positions [0, first_length + t).
+// Rows go four at a time: their scores from the key tiles, then their
+// outputs from each value vector loaded once for the four.
 template <kv_format F>
 void attend_group(const kv_cache<F>& cache, std::size_t layer, std::size_t kv_head, const float* q, float* out,
                   std::size_t token_stride, std::size_t tokens, std::size_t group, std::size_t head_dim,
                   std::size_t first_length, attention_scratch& s) {
   namespace hn = kernels::hn;
-  const kernels::float_tag d;
-  const std::size_t N = hn::Lanes(d);
+  const key_tile_tag d;
+  const std::size_t N = hn::Lanes(d), tile = cache.key_tile();
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
-  const std::size_t rows = tokens * group, length = first_length + tokens - 1;
+  const std::size_t rows = tokens * group, length = first_length + tokens - 1, B = s.block;
   const auto row_offset = [&](std::size_t r) { return r / group * token_stride + r % group * head_dim; };
+  const auto visible = [&](std::size_t r) { return first_length + r / group; };  // positions row r attends to
   std::fill_n(s.max.begin(), rows, -std::numeric_limits<float>::infinity());
   std::fill_n(s.sum.begin(), rows, 0.0f);
   for (std::size_t r = 0; r < rows; ++r) std::fill_n(out + row_offset(r), head_dim, 0.0f);
 
-  for (std::size_t j0 = 0; j0 < length; j0 += attention_scratch::block) {
-    const std::size_t jb = std::min(attention_scratch::block, length - j0);
+  for (std::size_t j0 = 0; j0 < length; j0 += B) {
+    const std::size_t jb = std::min(B, length - j0), tiles = (jb + tile - 1) / tile;
     // the block's keys and values as f32, read from the cache once for all rows
     const float *keys, *values;
     if constexpr (std::is_same_v<F, quant::f32>) {
-      keys = cache.key(layer, kv_head, j0);
+      keys = cache.key_tiles(layer, kv_head, j0 / tile);
       values = cache.value(layer, kv_head, j0);
     } else {
-      F::dequantize(cache.key(layer, kv_head, j0), s.keys.data(), jb * head_dim);
-      F::dequantize(cache.value(layer, kv_head, j0), s.values.data(), jb * head_dim);
+      detail::to_f32<F>(cache.key_tiles(layer, kv_head, j0 / tile), s.keys.data(), tiles * tile * head_dim);
+      detail::to_f32<F>(cache.value(layer, kv_head, j0), s.values.data(), jb * head_dim);
       keys = s.keys.data();
       values = s.values.data();
     }
-    for (std::size_t r = 0; r < rows; ++r) {
-      const std::size_t visible = first_length + r / group;  // positions this row attends to
-      if (visible <= j0) continue;
-      const std::size_t n = std::min(jb, visible - j0);
-      const float* qr = q + row_offset(r);
-      float* o = out + row_offset(r);
-      float block_max = s.max[r];
-      for (std::size_t j = 0; j < n; ++j) {
-        s.scores[j] = kernels::dot_f32(keys + j * head_dim, qr, head_dim) * scale;
-        block_max = std::max(block_max, s.scores[j]);
+    for (std::size_t r0 = 0; r0 < rows; r0 += 4) {
+      const std::size_t R = std::min<std::size_t>(4, rows - r0);
+      if (visible(r0 + R - 1) <= j0) continue;  // rows are in token order: the last sees the most
+      // positions of the block each row sees
+      std::size_t n[4] = {};
+      const float* qr[4];
+      for (std::size_t k = 0; k < 4; ++k) {
+        const std::size_t r = r0 + std::min(k, R - 1);  // a missing row repeats the last, unused
+        n[k] = k < R ? std::min(jb, visible(r) - std::min(visible(r), j0)) : 0;
+        qr[k] = q + row_offset(r);
       }
-      // p_j = exp(score - max), and what the row has summed so far rescaled to the new max
-      const float rescale = std::exp(s.max[r] - block_max);
-      const auto vmax = hn::Set(d, block_max);
-      auto vsum = hn::Zero(d);
-      std::size_t j = 0;
-      for (; j + N <= n; j += N) {
-        const auto p = hn::Exp(d, hn::Sub(hn::LoadU(d, s.scores.data() + j), vmax));
-        hn::StoreU(p, d, s.scores.data() + j);
-        vsum = hn::Add(vsum, p);
+      const std::size_t n_max = n[R - 1];
+      detail::tile_scores(keys, (n_max + tile - 1) / tile, head_dim, qr, scale, s.scores.data(), B);
+      // p_j = exp(score - max) (0 past what the row sees), the row's sum and
+      // max updated, and the factor its output so far is rescaled by
+      float rescale[4] = {1.0f, 1.0f, 1.0f, 1.0f};
+      for (std::size_t k = 0; k < R; ++k) {
+        float* p = s.scores.data() + k * B;
+        const std::size_t r = r0 + k;
+        float block_max = s.max[r];
+        for (std::size_t j = 0; j < n[k]; ++j) block_max = std::max(block_max, p[j]);
+        rescale[k] = n[k] > 0 ? std::exp(s.max[r] - block_max) : 1.0f;
+        const auto vmax = hn::Set(d, block_max);
+        auto vsum = hn::Zero(d);
+        std::size_t j = 0;
+        for (; j + N <= n[k]; j += N) {
+          const auto e = hn::Exp(d, hn::Sub(hn::LoadU(d, p + j), vmax));
+          hn::StoreU(e, d, p + j);
+          vsum = hn::Add(vsum, e);
+        }
+        float block_sum = kernels::sum_lanes(d, vsum);
+        for (; j < n[k]; ++j) block_sum += p[j] = std::exp(p[j] - block_max);
+        std::fill(p + n[k], p + n_max, 0.0f);
+        s.sum[r] = s.sum[r] * rescale[k] + block_sum;
+        s.max[r] = block_max;
       }
-      float block_sum = kernels::sum_lanes(d, vsum);
-      for (; j < n; ++j) block_sum += s.scores[j] = std::exp(s.scores[j] - block_max);
-      s.sum[r] = s.sum[r] * rescale + block_sum;
-      s.max[r] = block_max;
-      // o = o * rescale + Σ_j p_j v_j, N columns at a time over the block
+      // o_k = o_k * rescale_k + Σ_j p_kj v_j, each value vector loaded once for the rows
+      float* o[4];
+      for (std::size_t k = 0; k < 4; ++k) o[k] = out + row_offset(r0 + std::min(k, R - 1));
+      const float* p = s.scores.data();
       std::size_t c = 0;
       for (; c + N <= head_dim; c += N) {
-        auto acc = hn::Mul(hn::LoadU(d, o + c), hn::Set(d, rescale));
-        for (std::size_t j = 0; j < n; ++j)
-          acc = hn::MulAdd(hn::Set(d, s.scores[j]), hn::LoadU(d, values + j * head_dim + c), acc);
-        hn::StoreU(acc, d, o + c);
+        auto a0 = hn::Mul(hn::LoadU(d, o[0] + c), hn::Set(d, rescale[0]));
+        auto a1 = hn::Mul(hn::LoadU(d, o[1] + c), hn::Set(d, rescale[1]));
+        auto a2 = hn::Mul(hn::LoadU(d, o[2] + c), hn::Set(d, rescale[2]));
+        auto a3 = hn::Mul(hn::LoadU(d, o[3] + c), hn::Set(d, rescale[3]));
+        for (std::size_t j = 0; j < n_max; ++j) {
+          const auto v = hn::LoadU(d, values + j * head_dim + c);
+          a0 = hn::MulAdd(hn::Set(d, p[j]), v, a0);
+          a1 = hn::MulAdd(hn::Set(d, p[B + j]), v, a1);
+          a2 = hn::MulAdd(hn::Set(d, p[2 * B + j]), v, a2);
+          a3 = hn::MulAdd(hn::Set(d, p[3 * B + j]), v, a3);
+        }
+        // stored last row first: a missing row aliases the last real one, whose sum is a0..a3's own
+        hn::StoreU(a3, d, o[3] + c), hn::StoreU(a2, d, o[2] + c), hn::StoreU(a1, d, o[1] + c);
+        hn::StoreU(a0, d, o[0] + c);
       }
-      for (; c < head_dim; ++c) {
-        float acc = o[c] * rescale;
-        for (std::size_t j = 0; j < n; ++j) acc += s.scores[j] * values[j * head_dim + c];
-        o[c] = acc;
-      }
+      for (; c < head_dim; ++c)
+        for (std::size_t k = R; k-- > 0;) {
+          float acc = o[k][c] * rescale[k];
+          for (std::size_t j = 0; j < n_max; ++j) acc += p[k * B + j] * values[j * head_dim + c];
+          o[k][c] = acc;
+        }
     }
   }
   for (std::size_t r = 0; r < rows; ++r) {
