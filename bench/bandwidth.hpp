@@ -140,7 +140,8 @@ inline double read_bandwidth_gbs(std::size_t threads, bandwidth_options opt = {}
   // distinct words so nothing stays a shared zero page.
   detail::on_threads(threads, [&](std::size_t t) {
     auto* p = const_cast<std::uint32_t*>(s.begin) + t * s.per_thread;
-    for (std::size_t i = 0; i < s.per_thread; ++i) p[i] = static_cast<std::uint32_t>(t * s.per_thread + i) * 2654435761u;
+    for (std::size_t i = 0; i < s.per_thread; ++i)
+      p[i] = static_cast<std::uint32_t>(t * s.per_thread + i) * 2654435761u;
   });
   double best_s = 1e300;
   for (int r = 0; r < std::max(1, opt.runs); ++r) best_s = std::min(best_s, detail::timed_pass(s, threads));

@@ -229,35 +229,37 @@ inline q8k_scale super_block_scale(const float* v) {
   return {amax / 127.0f, amax != 0.0f ? 127.0f / amax : 0.0f};
 }
 
-// n activations to n / 256 q8k_act super-blocks.
-inline void prepare_q8k(const float* x, q8k_act* a, std::size_t n) {
+// For each 256-value super-block of n activations: its d set, then
+// fill(out, values, id) (id: the rounding factor).
+template <class A, class Fill>
+void each_super_block(const float* x, A* a, std::size_t n, Fill fill) {
   for (std::size_t sb = 0; sb < n / 256; ++sb) {
-    q8k_act& out = a[sb];
     const float* v = x + 256 * sb;
     const auto [d, id] = super_block_scale(v);
-    out.d = d;
-    std::fill_n(out.dsum, 8, 0.0f);
-    for (std::size_t s = 0; s < 8; ++s) {
-      const int sum = round_q8(v + 32 * s, id, out.sub_block(s));
-      out.dsum[8 + s] = d * static_cast<float>(sum);
-    }
+    a[sb].d = d;
+    fill(a[sb], v, id);
   }
+}
+
+// n activations to n / 256 q8k_act super-blocks.
+inline void prepare_q8k(const float* x, q8k_act* a, std::size_t n) {
+  each_super_block(x, a, n, [](q8k_act& out, const float* v, float id) {
+    std::fill_n(out.dsum, 8, 0.0f);
+    for (std::size_t s = 0; s < 8; ++s)
+      out.dsum[8 + s] = out.d * static_cast<float>(round_q8(v + 32 * s, id, out.sub_block(s)));
+  });
 }
 
 // n activations to n / 256 q8k_bsums_act super-blocks.
 inline void prepare_q8k_bsums(const float* x, q8k_bsums_act* a, std::size_t n) {
-  for (std::size_t sb = 0; sb < n / 256; ++sb) {
-    q8k_bsums_act& out = a[sb];
-    const float* v = x + 256 * sb;
-    const auto [d, id] = super_block_scale(v);
-    out.d = d;
+  each_super_block(x, a, n, [](q8k_bsums_act& out, const float* v, float id) {
     for (std::size_t c = 0; c < 8; ++c) round_q8(v + 32 * c, id, out.qs + 32 * c);
     for (std::size_t s = 0; s < 16; ++s) {
       int sum = 0;
       for (std::size_t j = 0; j < 16; ++j) sum += out.qs[16 * s + j];
       out.neg_sums[s] = static_cast<std::int16_t>(-sum);
     }
-  }
+  });
 }
 
 // The factor the f16-block decode kernels want their activation scales

@@ -43,6 +43,23 @@ struct dot_traits<quant::q6_k> : q16k_activation {
     return low | (((w.qh[32 * h + l] >> (2 * pair)) & 3) << 4);
   }
 
+#if defined(__AVX2__)
+  // ggml's AVX2 unpacking: the codes (0-63) of values 128 h + 32 j ..
+  // + 31 of half h as bytes of vector j, from ql & 15 (j = 0, 1) or ql >> 4
+  // (j = 2, 3) and qh's bit pair j shifted to bits 4-5.
+  static void avx2_codes(const block& b, int h, __m256i u[4]) {
+    const __m256i m4 = _mm256_set1_epi8(0x0f), m30 = _mm256_set1_epi8(0x30);
+    const __m256i q1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.ql + 64 * h));
+    const __m256i q2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.ql + 64 * h + 32));
+    const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qh + 32 * h));
+    u[0] = _mm256_or_si256(_mm256_and_si256(q1, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), m30));
+    u[1] = _mm256_or_si256(_mm256_and_si256(q2, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), m30));
+    u[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q1, 4), m4), _mm256_and_si256(qh, m30));
+    u[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q2, 4), m4),
+                           _mm256_and_si256(_mm256_srli_epi16(qh, 2), m30));
+  }
+#endif
+
   // Scalar integer reference (super-block sums in int64).
   static float reference_dot(const block* w, const activation* a, std::size_t n) {
     double sum = 0.0;
@@ -135,21 +152,14 @@ struct dot_traits<quant::q6_k> : q16k_activation {
     // 32; each 16-value sub-block widened to int16, times sc[s], pmaddwd
     // with its activations.
     const std::size_t nb = n / 256;
-    const __m256i m4 = _mm256_set1_epi8(0x0f), m30 = _mm256_set1_epi8(0x30), off = _mm256_set1_epi8(32);
+    const __m256i off = _mm256_set1_epi8(32);
     __m256 acc = _mm256_setzero_ps();
     for (std::size_t b = 0; b < nb; ++b) {
       const std::int8_t* sc = w[b].scales;
       __m256 half_sums = _mm256_setzero_ps();
       for (int h = 0; h < 2; ++h) {
-        const __m256i q1 = _mm256_loadu_si256((const __m256i*)(w[b].ql + 64 * h));
-        const __m256i q2 = _mm256_loadu_si256((const __m256i*)(w[b].ql + 64 * h + 32));
-        const __m256i qh = _mm256_loadu_si256((const __m256i*)(w[b].qh + 32 * h));
-        const __m256i q[4] = {
-            _mm256_or_si256(_mm256_and_si256(q1, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), m30)),
-            _mm256_or_si256(_mm256_and_si256(q2, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), m30)),
-            _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q1, 4), m4), _mm256_and_si256(qh, m30)),
-            _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q2, 4), m4),
-                            _mm256_and_si256(_mm256_srli_epi16(qh, 2), m30))};
+        __m256i q[4];
+        avx2_codes(w[b], h, q);
         __m256i isum = _mm256_setzero_si256();
         for (int k = 0; k < 4; ++k) {
           const int s = 8 * h + 2 * k;  // sub-blocks s, s + 1
@@ -218,12 +228,14 @@ struct dot_traits<quant::q6_k> : q16k_activation {
                              _mm512_load_si512(words.data() + 64), _mm512_load_si512(words.data() + 96)};
     const __m512i m4 = _mm512_set1_epi8(15);
     qdetail::gemv_rows<R, sizeof(block)>(
-        w, w_stride * sizeof(block), a, n / 256, out, [&](const std::uint8_t* bytes, const gemv_activation& x, __m512 acc) {
+        w, w_stride * sizeof(block), a, n / 256, out,
+        [&](const std::uint8_t* bytes, const gemv_activation& x, __m512 acc) {
           const auto& b = *reinterpret_cast<const block*>(bytes);
           // the 16 scales as words, the upper 256 bits zero
           const __m512i sc =
               _mm512_zextsi256_si512(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales))));
-          const __m512i neg_sums = _mm512_zextsi256_si512(_mm256_load_si256(reinterpret_cast<const __m256i*>(x.neg_sums)));
+          const __m512i neg_sums =
+              _mm512_zextsi256_si512(_mm256_load_si256(reinterpret_cast<const __m256i*>(x.neg_sums)));
           __m512i isum = _mm512_dpwssd_epi32(_mm512_setzero_si512(), _mm512_slli_epi16(sc, 5), neg_sums);
           const auto part = [&](__m512i u, int v) {
             const __m512i pairs = _mm512_maddubs_epi16(u, _mm512_load_si512(x.qs + 64 * v));
@@ -247,12 +259,10 @@ struct dot_traits<quant::q6_k> : q16k_activation {
   template <std::size_t R>
   requires(R == 1 || R == 2) static void gemv_dot(const block* w, std::size_t w_stride, const gemv_activation* a,
                                                   std::size_t n, float* out) {
-    // AVX2: per half h, ggml's four 32-value vectors of codes (values
-    // 128 h + 32 j, j < 4: ql & 15 or >> 4, qh's bit pair j shifted to bits
-    // 4-5); vector k = 4 h + j is sub-blocks 2 k (128-bit lane 0) and 2 k + 1
+    // AVX2: per half h, ggml's four 32-value vectors of codes (avx2_codes);
+    // vector k = 4 h + j is sub-blocks 2 k (128-bit lane 0) and 2 k + 1
     // (lane 1): one vpmaddubsw, one vpmaddwd by their scale words (a vpshufb
     // of the half's 8 scales, broadcast to both lanes), added in int32.
-    const __m256i m4 = _mm256_set1_epi8(15), m30 = _mm256_set1_epi8(0x30);
     const auto pick = [](int j) {  // lane 0 <- word 2 j, lane 1 <- word 2 j + 1
       return _mm256_set_m128i(_mm_set1_epi16(static_cast<std::int16_t>((4 * j + 3) << 8 | (4 * j + 2))),
                               _mm_set1_epi16(static_cast<std::int16_t>((4 * j + 1) << 8 | 4 * j)));
@@ -262,20 +272,13 @@ struct dot_traits<quant::q6_k> : q16k_activation {
       const block& b = *blk;
       const gemv_activation& x = a[sb];
       const __m256i sc = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales)));
-      __m256i isum = _mm256_madd_epi16(_mm256_slli_epi16(sc, 5),
-                                       _mm256_load_si256(reinterpret_cast<const __m256i*>(x.neg_sums)));
+      __m256i isum =
+          _mm256_madd_epi16(_mm256_slli_epi16(sc, 5), _mm256_load_si256(reinterpret_cast<const __m256i*>(x.neg_sums)));
 #pragma GCC unroll 2
       for (int h = 0; h < 2; ++h) {
         const __m256i half_scales = h == 0 ? _mm256_permute4x64_epi64(sc, 0x44) : _mm256_permute4x64_epi64(sc, 0xee);
-        const __m256i q1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.ql + 64 * h));
-        const __m256i q2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.ql + 64 * h + 32));
-        const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qh + 32 * h));
-        const __m256i u[4] = {
-            _mm256_or_si256(_mm256_and_si256(q1, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), m30)),
-            _mm256_or_si256(_mm256_and_si256(q2, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), m30)),
-            _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q1, 4), m4), _mm256_and_si256(qh, m30)),
-            _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q2, 4), m4),
-                            _mm256_and_si256(_mm256_srli_epi16(qh, 2), m30))};
+        __m256i u[4];
+        avx2_codes(b, h, u);
 #pragma GCC unroll 4
         for (int j = 0; j < 4; ++j) {
           const auto* xs = reinterpret_cast<const __m256i*>(x.qs + 128 * h + 32 * j);

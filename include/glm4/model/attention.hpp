@@ -23,6 +23,7 @@
 #include "glm4/kernels/dot_f16.hpp"
 #include "glm4/kernels/simd.hpp"
 #include "glm4/model/kv_cache.hpp"
+// after simd.hpp, which sets up Highway's static dispatch
 #include <hwy/contrib/math/math-inl.h>
 
 namespace glm4 {
