@@ -52,10 +52,10 @@ struct dot_traits<quant::q8_0> : q16_activation {
 #if defined(GLM4_GEMV_AVX512VBMI) || defined(GLM4_GEMV_NEON_DOTPROD)
   // Decode (one token), int8 activations (AVX-512 here, NEON sdot below): R
   // rows (1 or 2) at a time, two blocks (68 bytes) per step against
-  // q8x2_act. One vpermt2b gathers the two blocks' 64 codes, ^ 0x80 makes them unsigned (q + 128, the -128
-  // correction starts the sum), one vpdpbusd, and one vpermw spreads the
-  // two f16 scales to their lanes (add_scaled): 9 vector instructions per
-  // 68 bytes.
+  // q8x2_act. One vpermt2b gathers the two blocks' 64 codes, ^ 0x80 makes
+  // them unsigned (q + 128, the -128 correction starts the sum), one
+  // vpdpbusd, and one vpermw spreads the two f16 scales to their lanes
+  // (add_scaled): 9 vector instructions per 68 bytes.
   using gemv_activation = q8x2_act;
   static void gemv_prepare(const float* x, gemv_activation* a, std::size_t n) {
     qdetail::prepare_q8x2(x, a, n, 128, qdetail::f16_fold);

@@ -198,12 +198,14 @@ void attend_group(const kv_cache<F>& cache, std::size_t layer, std::size_t kv_he
           a2 = hn::MulAdd(hn::Set(d, p[2 * B + j]), v, a2);
           a3 = hn::MulAdd(hn::Set(d, p[3 * B + j]), v, a3);
         }
-        // stored last row first: a missing row aliases the last real one, whose sum is a0..a3's own
-        hn::StoreU(a3, d, o[3] + c), hn::StoreU(a2, d, o[2] + c), hn::StoreU(a1, d, o[1] + c);
+        // only the real rows (a missing one points at the last real row)
         hn::StoreU(a0, d, o[0] + c);
+        if (R > 1) hn::StoreU(a1, d, o[1] + c);
+        if (R > 2) hn::StoreU(a2, d, o[2] + c);
+        if (R > 3) hn::StoreU(a3, d, o[3] + c);
       }
       for (; c < head_dim; ++c)
-        for (std::size_t k = R; k-- > 0;) {
+        for (std::size_t k = 0; k < R; ++k) {
           float acc = o[k][c] * rescale[k];
           for (std::size_t j = 0; j < n_max; ++j) acc += p[k * B + j] * values[j * head_dim + c];
           o[k][c] = acc;
