@@ -83,6 +83,20 @@ BOOST_AUTO_TEST_CASE(token_by_token_on_four_threads_matches_the_reference) {
   }
 }
 
+// 16 heads to a KV head (GLM-4-9B-0414's ratio) on thread counts whose
+// share of the group does not divide it (7 threads: slices of 3 heads, the
+// last one 1; 5: 4 heads; 11: 2 heads).
+BOOST_AUTO_TEST_CASE(token_by_token_with_uneven_head_slices_matches_the_reference) {
+  std::mt19937 rng(5);
+  for (const std::size_t threads : {5, 7, 11}) {
+    auto s = random_shape(rng);
+    s.num_kv_heads = 1 + rng() % 2;
+    s.num_heads = 16 * s.num_kv_heads;
+    check_against_reference<weights::f32>(s, 400 + static_cast<unsigned>(threads), 9, 1e-3f, threads * s.num_kv_heads,
+                                          1);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(bf16_storage_matches_the_reference_on_bf16_weights) {
   std::mt19937 rng(7);
   for (int i = 0; i < 6; ++i) check_against_reference<weights::bf16>(random_shape(rng), 200 + i, 33, 1e-3f);

@@ -158,10 +158,13 @@ class transformer {
     // a batch tiles its tokens with the whole group; one token splits the
     // group so that every thread has a task (each slice streams the head's
     // keys and values again, but from a cache that also serves the others).
+    // The slice count follows from the slice size, so that no slice starts
+    // past its group: 16 heads for 7 threads are 6 slices, 3 heads each but
+    // the last's 1.
     const std::size_t group = heads / kv_heads;
     const std::size_t tile = std::min(n, attention_tile_tokens), tiles = (n + tile - 1) / tile;
-    const std::size_t slices = n == 1 ? std::clamp<std::size_t>(pool.size() / kv_heads, 1, group) : 1;
-    const std::size_t slice_heads = (group + slices - 1) / slices;
+    const std::size_t wanted = n == 1 ? std::clamp<std::size_t>(pool.size() / kv_heads, 1, group) : 1;
+    const std::size_t slice_heads = (group + wanted - 1) / wanted, slices = (group + slice_heads - 1) / slice_heads;
     pool.parallel_for(kv_heads * tiles * slices, 1, [&](std::size_t begin, std::size_t end, std::size_t slot) {
       for (std::size_t task = begin; task < end; ++task) {
         const std::size_t kv = task / (tiles * slices), t0 = task / slices % tiles * tile;
