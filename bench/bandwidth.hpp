@@ -2,7 +2,7 @@
 // weight byte once) can reach on this machine.
 //
 //   double gbs = glm4::bench::read_bandwidth_gbs(threads);   // GB/s, 1e9 bytes
-//   double now = glm4::bench::read_pass_gbs(bytes, threads);  // one pass over given memory
+//   double now = glm4::bench::read_pass_gbs(data, bytes, threads);  // one pass over given memory
 //
 // A buffer (1 GiB by default, far past any cache) in 2 MiB pages where the
 // kernel grants them (as the weights' mapping asks for, io/mapped_file.hpp)
@@ -84,6 +84,7 @@ void on_threads(std::size_t threads, F f) {
 struct slices {
   const std::uint32_t* begin;
   std::size_t per_thread;  // words
+  double bytes(std::size_t threads) const { return static_cast<double>(per_thread * threads * sizeof(std::uint32_t)); }
 };
 inline slices page_slices(const void* p, std::size_t n, std::size_t threads) {
   constexpr std::size_t page = 4096;
@@ -121,7 +122,7 @@ inline double read_pass_gbs(const void* data, std::size_t bytes, std::size_t thr
   threads = std::max<std::size_t>(threads, 1);
   const auto s = detail::page_slices(data, bytes, threads);
   if (s.per_thread == 0) return 0.0;
-  return static_cast<double>(s.per_thread * threads * sizeof(std::uint32_t)) / detail::timed_pass(s, threads) / 1e9;
+  return s.bytes(threads) / detail::timed_pass(s, threads) / 1e9;
 }
 
 // Best read bandwidth over `opt.runs` passes over a buffer of its own, in
@@ -145,7 +146,7 @@ inline double read_bandwidth_gbs(std::size_t threads, bandwidth_options opt = {}
   });
   double best_s = 1e300;
   for (int r = 0; r < std::max(1, opt.runs); ++r) best_s = std::min(best_s, detail::timed_pass(s, threads));
-  return static_cast<double>(s.per_thread * threads * sizeof(std::uint32_t)) / best_s / 1e9;
+  return s.bytes(threads) / best_s / 1e9;
 }
 
 }  // namespace glm4::bench
