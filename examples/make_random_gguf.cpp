@@ -10,14 +10,14 @@
 // Tensors are produced one at a time at write time (gguf_writer fill
 // callbacks), so memory stays at about one tensor.
 //
-// TYPE: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q4_k q5_k q6_k, or q4_k_m / q5_k_m
-// for llama.cpp's mixes (attn_v / ffn_down in q6_k on use_more_bits layers,
-// output in q6_k). A weight whose rows are not whole blocks of its type
-// falls back as llama.cpp's quantize does (q4_k -> q5_0, q6_k -> q8_0; q5_k
-// -> q5_0 here, q5_1 there), so GLM-4-9B's ffn_down (13696 columns) is
-// q5_0 / q8_0 in Q4_K_M. Norms and biases are f32. The tokenizer is a
-// minimal valid gpt2 BPE vocabulary (pre "glm4"): the 256 byte tokens,
-// filler tokens, and GLM-4's special tokens at their usual ids
+// TYPE: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q4_k q5_k q6_k, or q4_k_m /
+// q5_k_m for llama.cpp's mixes (attn_v / ffn_down in q6_k on use_more_bits
+// layers, output in q6_k). A weight whose rows are not whole blocks of its
+// type falls back as llama.cpp's quantize does (q4_k -> q5_0, q5_k -> q5_1,
+// q6_k -> q8_0), so GLM-4-9B's ffn_down (13696 columns) is q5_0 / q8_0 in
+// Q4_K_M and q5_1 / q8_0 in Q5_K_M. Norms and biases are f32. The
+// tokenizer is a minimal valid gpt2 BPE vocabulary (pre "glm4"): the 256
+// byte tokens, filler tokens, and GLM-4's special tokens at their usual ids
 // (<|endoftext|> = vocab - 223); no merges, so text tokenizes to bytes.
 //
 // Same seed and arguments give the same file. Progress goes to stderr.
@@ -47,7 +47,7 @@ constexpr const char* usage =
     "usage: make_random_gguf OUT.gguf TYPE [--shape NAME] [--layers N] [--hidden N] [--ffn N]\n"
     "                        [--heads N] [--kv-heads N] [--head-dim N] [--vocab N] [--context N]\n"
     "                        [--seed N] [--name NAME]\n"
-    "  TYPE: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q4_k q5_k q6_k, or q4_k_m / q5_k_m (llama.cpp's mixes)\n"
+    "  TYPE: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q4_k q5_k q6_k, or q4_k_m / q5_k_m (llama.cpp's mixes)\n"
     "  --shape glm4-9b  40 layers, hidden 4096, FFN 13696, 32/2 heads of 128, vocab 151552 (default)\n"
     "  --shape glm4-1b  16 layers, hidden 2048, FFN 6912, 16/2 heads of 128, vocab 151552\n"
     "  the other options override single numbers of the shape; --seed (default 1) picks the weights\n";
@@ -115,6 +115,9 @@ void random_blocks(std::span<std::byte> bytes, wyrand& rng) {
         b[i].m = quant::f16::from_float(-7.5f * quant::f16::to_float(b[i].d));
       } else if constexpr (F::type == ggml_type::q5_0) {
         b[i].d = h(1.2e-3f, 3.0e-3f);  // (q - 16) d: std ~9.2 d
+      } else if constexpr (F::type == ggml_type::q5_1) {
+        b[i].d = h(1.2e-3f, 3.0e-3f);
+        b[i].m = quant::f16::from_float(-15.5f * quant::f16::to_float(b[i].d));
       } else if constexpr (F::type == ggml_type::q4_k) {
         b[i].d = h(0.45e-4f, 1.05e-4f);  // d sc q - dmin m, 6-bit sc / m (mean ~32)
         b[i].dmin = h(0.3e-3f, 0.7e-3f);
@@ -315,11 +318,12 @@ int main(int argc, char** argv) {
         const auto fits = [&](ggml_type u) {
           return shape[1] % static_cast<std::int64_t>(quant::traits_of(u).block_elems) == 0;
         };
-        if (!fits(t)) {  // llama.cpp's tensor_type_fallback (q5_k -> q5_1 there; glm4.hpp has no q5_1)
+        if (!fits(t)) {  // llama.cpp's tensor_type_fallback
           const ggml_type want = t;
-          t = t == ggml_type::q4_k || t == ggml_type::q5_k ? ggml_type::q5_0
-              : t == ggml_type::q6_k                       ? ggml_type::q8_0
-                                                           : ggml_type::f16;
+          t = t == ggml_type::q4_k   ? ggml_type::q5_0
+              : t == ggml_type::q5_k ? ggml_type::q5_1
+              : t == ggml_type::q6_k ? ggml_type::q8_0
+                                     : ggml_type::f16;
           if (!fits(t)) t = ggml_type::f16;
           if (!fallback_noted.contains(want))
             std::cerr << "note: rows of " << shape[1] << " are not whole " << quant::type_name(want) << " blocks: "

@@ -3,7 +3,7 @@
 // Converts a Hugging Face GLM-4 checkpoint folder (config.json,
 // model.safetensors or shards, tokenizer.json) into a GGUF file that
 // llama.cpp and glm4.hpp read. TYPE is the format of the 2-D weights:
-// f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q4_k q5_k q6_k, or q4_k_m / q5_k_m for
+// f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q4_k q5_k q6_k, or q4_k_m / q5_k_m for
 // llama.cpp's mixes (some attn_v / ffn_down and lm_head in q6_k). --output-type sets
 // lm_head's format, --embedding-type token_embd's (both default to TYPE).
 // Norms and biases are f32; a weight whose rows are not whole blocks of its
@@ -20,7 +20,7 @@ namespace {
 
 constexpr const char* usage =
     "usage: quantize MODEL_DIR OUT.gguf TYPE [--output-type T] [--embedding-type T] [--name NAME]\n"
-    "  TYPE, T: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q4_k q5_k q6_k (TYPE also q4_k_m q5_k_m)\n"
+    "  TYPE, T: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q4_k q5_k q6_k (TYPE also q4_k_m q5_k_m)\n"
     "  --output-type T     format of lm_head (default TYPE)\n"
     "  --embedding-type T  format of token_embd (default TYPE)\n"
     "  --name NAME         general.name (default: the folder's name)\n";

@@ -238,6 +238,7 @@ BOOST_AUTO_TEST_CASE(bad_tensor_infos) {
   expect_error(one_tensor({std::uint64_t{1} << 63}, 0, 0), "dimension 0 of 9223372036854775808 overflows");
   expect_error(one_tensor({48, 2}, 8, 0), "tensor 't' has 48 values per row, not a multiple of q8_0's block of 32");
   expect_error(one_tensor({100, 4}, 12, 0), "100 values per row, not a multiple of q4_k's block of 256");
+  expect_error(one_tensor({48, 2}, 7, 0), "tensor 't' has 48 values per row, not a multiple of q5_1's block of 32");
   expect_error(one_tensor({4}, 0, 16), "tensor 't' data offset 16 is not a multiple of the alignment 32");
   expect_error(one_tensor({4}, 0, 64), "tensor 't' data [64, +16) lies outside the data section (64 bytes)");
   expect_error(one_tensor({32, 2}, 0, 0), "tensor 't' data [0, +256) lies outside the data section (64 bytes)");

@@ -133,6 +133,37 @@ BOOST_AUTO_TEST_CASE(tensors_round_trip_aligned) {
   }
 }
 
+// A q5_1 tensor (ggml type 7) as llama-quantize writes GLM-4-9B's ffn_down
+// into Q5_K files (rows of 13696 values, not whole q5_k super-blocks) reads
+// back in place: type, shape, bytes, and its values through the runtime
+// decoder.
+BOOST_AUTO_TEST_CASE(q5_1_tensor_round_trips) {
+  const std::size_t rows = 2, cols = 13696;
+  std::vector<float> x(rows * cols);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = 0.02f * std::sin(0.11f * static_cast<float>(i));
+  std::vector<q::q5_1::block> blocks(x.size() / 32);
+  q::q5_1::quantize(x.data(), blocks.data(), x.size());
+  const auto bytes = as_bytes(blocks.data(), blocks.size() * sizeof(blocks[0]));
+  gguf_writer w;
+  w.add_tensor("blk.0.ffn_down.weight", q::ggml_type::q5_1, {rows, cols}, bytes);
+  const fs::path p = tmp.path / "q5_1.gguf";
+  w.write(p);
+
+  const auto f = gguf_file::open(p);
+  const auto* t = f->find_tensor("blk.0.ffn_down.weight");
+  BOOST_REQUIRE(t);
+  BOOST_TEST(static_cast<std::uint32_t>(t->type) == 7u);
+  BOOST_TEST((t->shape() == std::vector<std::int64_t>{2, 13696}));
+  BOOST_TEST(t->bytes.size() == rows * cols / 32 * 24);
+  BOOST_TEST(std::memcmp(t->bytes.data(), bytes.data(), bytes.size()) == 0);
+  std::vector<float> back(x.size()), direct(x.size());
+  q::dequantize(t->type, t->bytes, back.data(), back.size());
+  q::q5_1::dequantize(blocks.data(), direct.data(), direct.size());
+  BOOST_TEST(back == direct, boost::test_tools::per_element());
+  // half a step of at most 0.04 / 31, and the f16 rounding of d and m
+  for (std::size_t i = 0; i < x.size(); ++i) BOOST_TEST_REQUIRE(std::fabs(back[i] - x[i]) < 0.7e-3f);
+}
+
 BOOST_AUTO_TEST_CASE(writer_rejects_bad_arguments) {
   gguf_writer w;
   const std::vector<std::byte> bytes(34);

@@ -7,7 +7,9 @@
 #include <boost/test/unit_test.hpp>
 #endif
 
+#include <cmath>
 #include <random>
+#include <type_traits>
 #include <vector>
 
 #include "glm4/kernels/dot.hpp"
@@ -16,6 +18,9 @@
 #include "glm4/kernels/rms_norm.hpp"
 #include "glm4/kernels/silu_mul.hpp"
 #include "glm4/kernels/softmax.hpp"
+#include "glm4/quant/q4_1.hpp"
+#include "glm4/quant/q5_1.hpp"
+#include "glm4/quant/q5_k.hpp"
 
 using namespace glm4;
 
@@ -110,4 +115,54 @@ BOOST_AUTO_TEST_CASE(threaded_matmul_equals_row_dots) {
         BOOST_TEST(y[t * rows + r] == ref, boost::test_tools::tolerance(1e-4f));
       }
   }
+}
+
+// Formats without a SIMD kernel (q4_1; q5_1, which Q5_K_S / Q5_K_M files of
+// GLM-4-9B hold for ffn_down's 13696-wide rows) take dot.hpp's fallback: f32
+// activations and the scalar reference dot, at either activation precision,
+// alone or as one of a role's per-tensor formats. Every output is the float64
+// dot of the decoded row, plus its bias.
+template <quant::block_format F>
+void check_fallback_matmul() {
+  using T = kernels::dot_traits<F>;
+  static_assert(std::is_same_v<typename T::activation, float>, "expected the f32 fallback activations");
+  static_assert(!kernels::has_gemv<F> && !kernels::has_dot_tile<F, 4, 4> && !kernels::has_dot_tile<F, 4, 1> &&
+                !kernels::has_int8_panel<F>);
+  const std::size_t rows = 21;
+  for (std::size_t cols : {544, 13696}) {
+    const auto wf = random_vector(rows * cols, 20, 0.02f);
+    std::vector<typename F::block> blocks(rows * cols / F::block_elems);
+    F::quantize(wf.data(), blocks.data(), wf.size());
+    std::vector<float> wd(wf.size());
+    F::dequantize(blocks.data(), wd.data(), wd.size());
+    const matrix<F> w(blocks.data(), rows, cols, nullptr);
+    const mixed_matrix<quant::q5_k, F> mixed(w);
+    const auto bias = random_vector(rows, 21);
+    for (std::size_t n : {1, 5})
+      for (std::size_t threads : {1, 3})
+        for (auto precision : {kernels::activation_precision::int8, kernels::activation_precision::int16}) {
+          const auto x = random_vector(n * cols, 22 + static_cast<unsigned>(n));
+          thread_pool pool(threads);
+          std::vector<float> y(n * rows), ym(n * rows);
+          kernels::matmul(w, x.data(), n, y.data(), pool, bias.data(), precision);
+          kernels::matmul(mixed, x.data(), n, ym.data(), pool, bias.data(), precision);
+          for (std::size_t t = 0; t < n; ++t)
+            for (std::size_t r = 0; r < rows; ++r) {
+              double ref = bias[r], l1 = std::fabs(bias[r]);
+              for (std::size_t i = 0; i < cols; ++i) {
+                ref += double(wd[r * cols + i]) * x[t * cols + i];
+                l1 += std::fabs(double(wd[r * cols + i]) * x[t * cols + i]);
+              }
+              BOOST_TEST_INFO(F::name << " cols " << cols << " n " << n << " threads " << threads << " token " << t
+                                      << " row " << r);
+              BOOST_TEST(std::fabs(y[t * rows + r] - ref) <= 1e-6 * l1);
+              BOOST_TEST(ym[t * rows + r] == y[t * rows + r]);
+            }
+        }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(formats_without_a_kernel_matmul_through_the_reference) {
+  check_fallback_matmul<quant::q4_1>();
+  check_fallback_matmul<quant::q5_1>();
 }

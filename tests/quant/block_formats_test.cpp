@@ -1,16 +1,20 @@
 // The block formats against ggml's definitions: hand-built blocks decode to
 // the values the layout says, the reference encoders make ggml's choices,
-// round trips stay within each format's error, and q8_0 / q4_0 re-encode
-// their own output unchanged. (Bit-exactness against gguf-py's decoder and
-// llama-quantize's encoder on real files: tests/io/gguf_fixtures_test.cpp.)
+// round trips stay within each format's error, and q8_0 / q4_0 / q5_1
+// re-encode their own output unchanged. (Bit-exactness against gguf-py's
+// decoder and llama-quantize's encoder on real files:
+// tests/io/gguf_fixtures_test.cpp.)
 #define BOOST_TEST_MODULE quant_block_formats
 #include <boost/mpl/list.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <random>
+#include <span>
 #include <vector>
 
 #include "glm4/quant/formats.hpp"
@@ -73,7 +77,7 @@ double rms_relative_error(const std::vector<float>& x, const std::vector<float>&
 
 }  // namespace
 
-using quantized_formats = boost::mpl::list<q::q8_0, q::q4_0, q::q4_1, q::q5_0, q::q4_k, q::q5_k, q::q6_k>;
+using quantized_formats = boost::mpl::list<q::q8_0, q::q4_0, q::q4_1, q::q5_0, q::q5_1, q::q4_k, q::q5_k, q::q6_k>;
 
 BOOST_AUTO_TEST_CASE(block_sizes_are_ggmls) {
   BOOST_TEST(q::block_bytes<q::f16> == 2u);
@@ -81,11 +85,15 @@ BOOST_AUTO_TEST_CASE(block_sizes_are_ggmls) {
   BOOST_TEST(q::block_bytes<q::q4_0> == 18u);
   BOOST_TEST(q::block_bytes<q::q4_1> == 20u);
   BOOST_TEST(q::block_bytes<q::q5_0> == 22u);
+  BOOST_TEST(q::block_bytes<q::q5_1> == 24u);
   BOOST_TEST(q::block_bytes<q::q4_k> == 144u);
   BOOST_TEST(q::block_bytes<q::q5_k> == 176u);
   BOOST_TEST(q::block_bytes<q::q6_k> == 210u);
   BOOST_TEST(q::traits_of(q::ggml_type::q6_k).block_elems == 256u);
   BOOST_TEST(q::type_name(q::ggml_type::q4_k) == "q4_k");
+  BOOST_TEST(q::type_name(static_cast<q::ggml_type>(7)) == "q5_1");
+  BOOST_TEST(q::traits_of(q::ggml_type::q5_1).block_elems == 32u);
+  BOOST_TEST(q::traits_of(q::ggml_type::q5_1).block_bytes == 24u);
   BOOST_TEST(q::type_name(static_cast<q::ggml_type>(23)) == "ggml type 23");
 }
 
@@ -98,7 +106,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(all_zero_blocks_stay_zero, F, quantized_formats) {
 // to the signal (RMS) on Gaussian data. The worst cases follow from the
 // formats: q8_0 rounds to d / 2 = amax / 254; q4_0 / q5_0 put amax on their
 // long side, so a value of the other sign near amax clips by one step
-// (amax / 8, amax / 16); q4_1 rounds to half of (max - min) / 15. The
+// (amax / 8, amax / 16); q4_1 / q5_1 round to half of (max - min) / 15 or
+// / 31, at most amax / 15 or amax / 31, plus the f16 rounding of d and m. The
 // k-quants have no closed form; their bounds are what ggml's search reaches,
 // with margin.
 BOOST_AUTO_TEST_CASE_TEMPLATE(round_trip_error_is_bounded, F, quantized_formats) {
@@ -111,6 +120,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(round_trip_error_is_bounded, F, quantized_formats)
                   : std::is_same_v<F, q::q4_0> ? bound{0.126, 0.095}
                   : std::is_same_v<F, q::q4_1> ? bound{0.068, 0.085}
                   : std::is_same_v<F, q::q5_0> ? bound{0.0631, 0.048}
+                  : std::is_same_v<F, q::q5_1> ? bound{0.0335, 0.042}
                   : std::is_same_v<F, q::q4_k> ? bound{0.1, 0.08}
                   : std::is_same_v<F, q::q5_k> ? bound{0.05, 0.045}
                                                : bound{0.025, 0.022};
@@ -128,6 +138,15 @@ BOOST_AUTO_TEST_CASE(q8_0_and_q4_0_are_idempotent) {
   BOOST_TEST(same_bytes(encode<q::q8_0>(decode<q::q8_0>(b8)), b8));
   const auto b4 = encode<q::q4_0>(x);
   BOOST_TEST(same_bytes(encode<q::q4_0>(decode<q::q4_0>(b4)), b4));
+}
+
+// So does q5_1's: the decoded block's min and max are m and m + 31 d, which
+// give back the same f16 d and m and so the same codes.
+BOOST_AUTO_TEST_CASE(q5_1_is_idempotent) {
+  for (float sigma : {0.02f, 1.0f, 300.0f}) {
+    const auto b = encode<q::q5_1>(gaussian(32 * 500, 12, sigma));
+    BOOST_TEST(same_bytes(encode<q::q5_1>(decode<q::q5_1>(b)), b), "q5_1 re-encode changed blocks at sigma " << sigma);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(q8_0_rounds_half_away_from_zero) {
@@ -191,6 +210,128 @@ BOOST_AUTO_TEST_CASE(q4_1_and_q5_0_layouts) {
   BOOST_TEST(y50[2] == 0.25f * (31 - 16));
   BOOST_TEST(y50[18] == 0.25f * (20 - 16));
   BOOST_TEST(y50[0] == 0.25f * -16);
+}
+
+BOOST_AUTO_TEST_CASE(q5_1_layout) {
+  q::q5_1::block b{};
+  b.d = q::f16::from_float(0.5f);
+  b.m = q::f16::from_float(-3.0f);
+  b.qs[2] = 0x4f;  // low nibble of value 2: 15, of value 18: 4
+  b.qh[0] = 0x04;  // bit 2: value 2 has its fifth bit set -> code 31
+  b.qh[2] = 0x04;  // bit 18: value 18 too -> code 20
+  b.qs[5] = 0xa0;  // value 21: code 10, no fifth bit
+  b.qh[3] = 0x80;  // bit 31: value 31 -> code 16
+  const auto y = decode<q::q5_1>({b});
+  BOOST_TEST(y[2] == 0.5f * 31 - 3.0f);
+  BOOST_TEST(y[18] == 0.5f * 20 - 3.0f);
+  BOOST_TEST(y[21] == 0.5f * 10 - 3.0f);
+  BOOST_TEST(y[31] == 0.5f * 16 - 3.0f);
+  BOOST_TEST(y[0] == -3.0f);  // code 0 is the block minimum
+  BOOST_TEST(y[15] == -3.0f);
+  // The runtime bridge (what a loaded GGUF tensor goes through) decodes the
+  // same values from the raw bytes.
+  std::vector<float> z(32);
+  q::dequantize(q::ggml_type::q5_1, std::as_bytes(std::span(&b, 1)), z.data(), z.size());
+  BOOST_TEST(z == y, boost::test_tools::per_element());
+}
+
+namespace {
+// ggml's quantize_row_q5_1_ref transcribed: m = min, d = (max - min) / 31,
+// codes (uint8_t)((x - min) / d + 0.5) without a clamp, low nibbles in qs,
+// fifth bits in a little-endian uint32 qh.
+std::vector<q::q5_1::block> ggml_q5_1_ref(const std::vector<float>& x) {
+  std::vector<q::q5_1::block> y(x.size() / 32);
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    const float* v = &x[i * 32];
+    float min = FLT_MAX, max = -FLT_MAX;
+    for (int j = 0; j < 32; ++j) {
+      if (v[j] < min) min = v[j];
+      if (v[j] > max) max = v[j];
+    }
+    const float d = (max - min) / ((1 << 5) - 1);
+    const float id = d ? 1.0f / d : 0.0f;
+    y[i].d = q::f16::from_float(d);
+    y[i].m = q::f16::from_float(min);
+    std::uint32_t qh = 0;
+    for (int j = 0; j < 16; ++j) {
+      const float x0 = (v[j] - min) * id;
+      const float x1 = (v[16 + j] - min) * id;
+      const auto xi0 = static_cast<std::uint8_t>(x0 + 0.5f);
+      const auto xi1 = static_cast<std::uint8_t>(x1 + 0.5f);
+      y[i].qs[j] = static_cast<std::uint8_t>((xi0 & 0x0F) | ((xi1 & 0x0F) << 4));
+      qh |= ((xi0 & 0x10u) >> 4) << (j + 0);
+      qh |= ((xi1 & 0x10u) >> 4) << (j + 16);
+    }
+    std::memcpy(y[i].qh, &qh, sizeof(qh));  // ggml's layout is the host's (little-endian) uint32
+  }
+  return y;
+}
+
+std::uint8_t q5_1_code(const q::q5_1::block& b, int j) {
+  const int k = j % 16;
+  const int low = j < 16 ? b.qs[k] & 15 : b.qs[k] >> 4;
+  return static_cast<std::uint8_t>(low | ((b.qh[j / 8] >> (j % 8)) & 1) << 4);
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(q5_1_encoder_is_ggmls) {
+  // Gaussian blocks at weight and unit scale, and shifted to one sign.
+  auto x = gaussian(32 * 400, 13, 0.02f);
+  const auto unit = gaussian(32 * 400, 14);
+  x.insert(x.end(), unit.begin(), unit.end());
+  for (std::size_t i = 0; i < 32 * 100; ++i) x.push_back(std::fabs(unit[i]) + 0.5f);
+  for (std::size_t i = 0; i < 32 * 100; ++i) x.push_back(-std::fabs(unit[i]) - 2.0f);
+  BOOST_TEST(same_bytes(encode<q::q5_1>(x), ggml_q5_1_ref(x)), "q5_1 blocks differ from ggml's quantize_row_q5_1_ref");
+}
+
+BOOST_AUTO_TEST_CASE(q5_1_maps_min_to_code_0_and_max_to_code_31) {
+  // On the grid -3 + 0.25 q (d = 7.75 / 31 = 0.25 and 1 / d exact) every
+  // value gets its own code back and decodes exactly; min and max take the
+  // ends, and both halves of the block and the fifth bit are used.
+  std::vector<float> x(32);
+  for (int j = 0; j < 32; ++j) x[j] = -3.0f + 0.25f * static_cast<float>((j * 7) % 32);
+  auto b = encode<q::q5_1>(x);
+  BOOST_TEST(b[0].d.bits == half(0.25f));
+  BOOST_TEST(b[0].m.bits == half(-3.0f));
+  for (int j = 0; j < 32; ++j) {
+    BOOST_TEST_INFO("value " << j);
+    BOOST_TEST(q5_1_code(b[0], j) == (j * 7) % 32);
+  }
+  BOOST_TEST(decode<q::q5_1>(b) == x, boost::test_tools::per_element());
+
+  // Halfway between codes rounds up (trunc(t + 0.5)), not to even:
+  // -3 + 0.25 * 2.5 is code 3, -3 + 0.25 * 4.5 code 5.
+  x[1] = -3.0f + 0.25f * 2.5f;
+  x[2] = -3.0f + 0.25f * 4.5f;
+  b = encode<q::q5_1>(x);
+  BOOST_TEST(q5_1_code(b[0], 1) == 3);
+  BOOST_TEST(q5_1_code(b[0], 2) == 5);
+}
+
+BOOST_AUTO_TEST_CASE(q5_1_constant_and_one_signed_blocks) {
+  // min = max: d = 0, every code 0, and the block decodes to m (the
+  // constant in f16), whatever its sign.
+  for (float c : {1.7f, -0.031f, 0.0f, 65504.0f}) {
+    const std::vector<float> x(32, c);
+    const auto b = encode<q::q5_1>(x);
+    BOOST_TEST_INFO("constant " << c);
+    BOOST_TEST(b[0].d.bits == half(0.0f));
+    BOOST_TEST(b[0].m.bits == half(c));
+    for (int j = 0; j < 32; ++j) BOOST_TEST_REQUIRE(q5_1_code(b[0], j) == 0);
+    for (float v : decode<q::q5_1>(b)) BOOST_TEST_REQUIRE(v == q::f16::to_float(q::f16::from_float(c)));
+  }
+  // All negative (or all positive) values: the offset is the block's own
+  // minimum, so no code is spent on the other sign (q5_0 would use half).
+  std::vector<float> neg(32);
+  for (int j = 0; j < 32; ++j) neg[j] = -5.0f + 4.0f * static_cast<float>(j) / 31.0f;
+  std::reverse(neg.begin(), neg.end());
+  const auto b = encode<q::q5_1>(neg);
+  BOOST_TEST(b[0].m.bits == half(-5.0f));
+  BOOST_TEST(b[0].d.bits == half(4.0f / 31.0f));
+  for (int j = 0; j < 32; ++j) BOOST_TEST(q5_1_code(b[0], j) == 31 - j);
+  const auto y = decode<q::q5_1>(b);
+  for (int j = 0; j < 32; ++j) BOOST_TEST(std::fabs(y[j] - neg[j]) <= 2e-3f);  // f16 d and m only
+  BOOST_TEST(same_bytes(b, ggml_q5_1_ref(neg)));
 }
 
 BOOST_AUTO_TEST_CASE(q4_k_and_q5_k_unpack_six_bit_scales) {

@@ -71,6 +71,8 @@ inline std::uint32_t llama_file_type(quant::ggml_type type) {
       return 7;
     case t::q5_0:
       return 8;
+    case t::q5_1:
+      return 9;
     case t::q4_k:
       return 14;  // Q4_K_S
     case t::q5_k:

@@ -16,6 +16,7 @@
 #include "glm4/quant/q4_1.hpp"
 #include "glm4/quant/q4_k.hpp"
 #include "glm4/quant/q5_0.hpp"
+#include "glm4/quant/q5_1.hpp"
 #include "glm4/quant/q5_k.hpp"
 #include "glm4/quant/q6_k.hpp"
 #include "glm4/quant/q8_0.hpp"
@@ -25,7 +26,7 @@ namespace glm4::quant {
 template <block_format... Fs>
 struct format_list {};
 
-using known_formats = format_list<f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q4_k, q5_k, q6_k>;
+using known_formats = format_list<f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k>;
 
 namespace detail {
 template <class Visitor, block_format... Fs>
