@@ -99,6 +99,11 @@ concept model_config = model_config_members<C> && rules::positive_sizes(shape_of
                        rules::heads_divisible(shape_of<C>()) && rules::rotary_fits(shape_of<C>()) &&
                        rules::sane_numbers(shape_of<C>()) && rules::yarn_consistent(shape_of<C>());
 
+// A compile-time list of configurations, tried in order where a file picks
+// one (glm4::open_model).
+template <model_config... Cs>
+struct config_list {};
+
 // Spells out which rule a config breaks (a failed concept only says "not
 // satisfied"); model<C, S> calls it.
 template <model_config_members C>

@@ -75,4 +75,9 @@ struct with_yarn : Base {
   static constexpr std::int64_t max_context = Base::max_context * Factor;
 };
 
+// The released models, for glm4::open_model (a 9B-0414 and a Z1-9B file
+// have one shape: the first wins, and only the name differs).
+using all = config_list<glm4_9b_chat, glm4_9b_0414, glm_z1_9b_0414, glm4_32b_0414, glm_z1_32b_0414,
+                        glm_z1_rumination_32b_0414>;
+
 }  // namespace glm4::presets

@@ -51,4 +51,6 @@ struct glm4_small : glm4_tiny {
   static constexpr std::int64_t head_dim = 64;
 };
 
+using all = config_list<glm4_tiny, glm_tiny, glm4_tiny_yarn, glm4_small>;
+
 }  // namespace glm4::test_models

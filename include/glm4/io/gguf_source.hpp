@@ -174,6 +174,17 @@ inline model_shape shape_from_gguf(const gguf_file& f) {
 // caller checking a GGUF against a known configuration skips that field.
 inline bool context_length_reliable(const gguf_file& f) { return f.architecture() != "chatglm"; }
 
+// The file's shape as it compares with a compiled one: fields a GGUF cannot
+// state faithfully are taken from `compiled` (the converter's fallback
+// context length in chatglm files, and tying, which a GGUF expresses by
+// dropping output.weight).
+inline model_shape shape_from_gguf(const gguf_file& f, const model_shape& compiled) {
+  model_shape found = shape_from_gguf(f);
+  if (!context_length_reliable(f)) found.max_context = compiled.max_context;
+  if (found.tie_word_embeddings) found.tie_word_embeddings = compiled.tie_word_embeddings;
+  return found;
+}
+
 // The tokenizer embedded in a GGUF, as plain data. tokens / merges /
 // token_types / pre are what glm4::tokenizer::vocab_spec takes; merges and
 // pre are empty when the file has none, chat_template likewise.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -18,10 +19,18 @@ inline std::int32_t argmax(std::span<const float> logits) {
   return static_cast<std::int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
 }
 
+// What generation needs of a session: glm4::session<S, KV> for every KV
+// format, glm4::any_session.
+template <class T>
+concept token_session = requires(T& run, std::span<const std::int32_t> ids, std::int32_t id) {
+  { run.prefill(ids) } -> std::convertible_to<std::span<const float>>;
+  { run.decode(id) } -> std::convertible_to<std::span<const float>>;
+};
+
 // pick(logits) -> next id. Calls on_token(id) for each generated id (stop
 // ids included, then generation ends). Returns the generated ids.
-template <weights::weight_scheme S, class Pick, class OnToken>
-std::vector<std::int32_t> generate(session<S>& run, std::span<const std::int32_t> prompt, std::size_t max_new_tokens,
+template <token_session Session, class Pick, class OnToken>
+std::vector<std::int32_t> generate(Session& run, std::span<const std::int32_t> prompt, std::size_t max_new_tokens,
                                    std::span<const std::int32_t> stop_ids, Pick&& pick, OnToken&& on_token) {
   std::vector<std::int32_t> out;
   if (max_new_tokens == 0) return out;
@@ -36,8 +45,8 @@ std::vector<std::int32_t> generate(session<S>& run, std::span<const std::int32_t
   return out;
 }
 
-template <weights::weight_scheme S>
-std::vector<std::int32_t> generate_greedy(session<S>& run, std::span<const std::int32_t> prompt,
+template <token_session Session>
+std::vector<std::int32_t> generate_greedy(Session& run, std::span<const std::int32_t> prompt,
                                           std::size_t max_new_tokens, std::span<const std::int32_t> stop_ids = {}) {
   return generate(run, prompt, max_new_tokens, stop_ids, [](std::span<const float> l) { return argmax(l); },
                   [](std::int32_t) {});

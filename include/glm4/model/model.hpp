@@ -48,13 +48,7 @@ class model {
 
   static model load_gguf(const std::filesystem::path& file, const load_options& options = {}) {
     const io::gguf_source source(io::gguf_file::open(file));
-    auto found = io::shape_from_gguf(source.file());
-    // Fields a GGUF cannot state faithfully are taken from the compiled
-    // config: the converter's fallback context length in chatglm files, and
-    // tying, which a GGUF expresses by dropping output.weight.
-    if (!io::context_length_reliable(source.file())) found.max_context = shape.max_context;
-    if (found.tie_word_embeddings) found.tie_word_embeddings = shape.tie_word_embeddings;
-    return from_source(source, found, file.string(), options);
+    return from_source(source, io::shape_from_gguf(source.file(), shape), file.string(), options);
   }
 
   const transformer<S>& network() const { return *net_; }

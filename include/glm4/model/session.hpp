@@ -56,6 +56,15 @@ class session {
   std::size_t kv_cache_bytes() const { return cache_.bytes(); }
   std::size_t vocab_size() const { return static_cast<std::size_t>(net_->shape().vocab_size); }
   void reset() { pos_ = 0; }
+  // Keeps the first `position` tokens and forgets the rest, so that a
+  // prompt sharing that prefix with what the session holds prefills only
+  // what follows it (the cache beyond is overwritten as it refills).
+  void rewind(std::int64_t position) {
+    if (position < 0 || position > this->position())
+      throw invalid_argument("cannot rewind a session at position " + std::to_string(pos_) + " to " +
+                             std::to_string(position));
+    pos_ = static_cast<std::size_t>(position);
+  }
 
   // Feeds `ids` after what the session has seen; returns the logits of the
   // last token (vocab floats) or of every token (ids.size() x vocab).

@@ -4,6 +4,8 @@
 // always f32: they are tiny and every kernel wants them as floats.
 #pragma once
 
+#include <string>
+
 #include "glm4/core/matrix.hpp"
 #include "glm4/core/mixed_matrix.hpp"
 #include "glm4/quant/block_format.hpp"
@@ -32,6 +34,32 @@ struct role_traits<any_of<Fs...>> {
 // What a tensor role is stored as: one block format, or any_of<...>.
 template <class R>
 concept role_format = detail::role_traits<R>::valid;
+
+// Whether a role keeps a tensor of runtime type `t` in place.
+template <class R>
+constexpr bool accepts(quant::ggml_type t) {
+  if constexpr (quant::block_format<R>) {
+    return R::type == t;
+  } else {
+    return []<quant::block_format... Fs>(any_of<Fs...>*, quant::ggml_type type) {
+      return ((Fs::type == type) || ...);
+    }(static_cast<R*>(nullptr), t);
+  }
+}
+
+// The role's formats for messages: "q4_k" or "q4_k|q6_k".
+template <class R>
+std::string format_names() {
+  if constexpr (quant::block_format<R>) {
+    return std::string(R::name);
+  } else {
+    return []<quant::block_format... Fs>(any_of<Fs...>*) {
+      std::string out;
+      ((out += (out.empty() ? "" : "|") + std::string(Fs::name)), ...);
+      return out;
+    }(static_cast<R*>(nullptr));
+  }
+}
 
 template <role_format R>
 using weight_matrix = typename detail::role_traits<R>::matrix_type;

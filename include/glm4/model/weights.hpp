@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "glm4/config/model_shape.hpp"
@@ -51,6 +52,20 @@ struct model_weights {
     return b;
   }
 };
+
+// The scheme role a canonical matrix name belongs to.
+enum class weight_role { embedding, attention, ffn, output };
+
+inline weight_role role_of(std::string_view canonical_name) {
+  if (canonical_name == "model.embed_tokens.weight") return weight_role::embedding;
+  if (canonical_name == "lm_head.weight") return weight_role::output;
+  return canonical_name.find(".mlp.") != std::string_view::npos ? weight_role::ffn : weight_role::attention;
+}
+
+constexpr std::string_view to_string(weight_role r) {
+  constexpr std::string_view names[] = {"embedding", "attention", "ffn", "output"};
+  return names[static_cast<int>(r)];
+}
 
 namespace detail {
 
@@ -138,15 +153,8 @@ class tensor_taker {
   }
 
  private:
-  // The scheme role a canonical tensor name belongs to.
-  static std::string role_of(const std::string& name) {
-    if (name == "model.embed_tokens.weight") return "embedding";
-    if (name == "lm_head.weight") return "output";
-    return name.find(".mlp.") != std::string::npos ? "ffn" : "attention";
-  }
-
   void report_conversion(const io::source_tensor& t, std::string_view to) {
-    const std::string role = role_of(t.name), from = quant::type_name(t.type);
+    const std::string role(to_string(role_of(t.name))), from = quant::type_name(t.type);
     if (options_.strict_types)
       throw config_mismatch(t.file + ": tensor '" + t.file_name + "' is " + from + ", but the compiled scheme stores " +
                             role + " weights as " + std::string(to) + " (strict_types forbids converting)");
