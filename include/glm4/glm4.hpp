@@ -26,3 +26,4 @@
 #include "glm4/tokenizer/open.hpp"
 #include "glm4/tokenizer/stream_decoder.hpp"
 #include "glm4/tokenizer/tokenizer.hpp"
+#include "glm4/version.hpp"
