@@ -13,8 +13,9 @@
 // random tokens (untimed; "pp512 @ d4096"); t/s is the mean +- sample stddev.
 //
 // The file's shape is matched at run time against the configurations compiled
-// in below, and its tensor types pick the weight scheme (see pick_scheme), so
-// the weights are used in place from the mapping as the file stores them.
+// in below, and its tensor types pick the weight scheme from the library's
+// ready list (glm4::file_types::all), so the weights are used in place from
+// the mapping as the file stores them.
 // docs/performance.md explains the columns and the roofline.
 #include <sys/resource.h>
 
@@ -62,8 +63,7 @@ struct glm4_1b : glm4::presets::glm4_9b_0414 {
   static constexpr std::int64_t max_context = 32768;
 };
 
-template <class... Cs>
-struct config_list {};
+using glm4::config_list;
 using bench_configs = config_list<glm4::presets::glm4_9b_0414, glm4_1b, glm4::test_models::glm4_small>;
 
 constexpr std::string_view usage =
@@ -128,50 +128,14 @@ options parse_args(std::span<char* const> args) {
   return o;
 }
 
-// ---- the file: what it holds and which scheme runs it -----------------------
+// ---- the file: what it holds -------------------------------------------------
 
 struct file_facts {
   glm4::model_shape shape;
   double size_bytes = 0;  // all tensors, as llama-bench's "size"
   double params = 0;      // all tensor elements, as llama-bench's "params"
-  std::string type_label;  // Q4_0, Q4_K_M, ...
+  std::string type_label;  // Q4_0, Q4_K_M, ... (llama.cpp's name, from general.file_type)
 };
-
-// The scheme whose formats are the file's own, so nothing is converted at
-// load. Decided from token_embd, output (absent: tied to token_embd) and
-// blk.0.ffn_down, which tell llama.cpp's file types apart.
-template <class Visit>
-int pick_scheme(const glm4::io::gguf_file& f, Visit&& visit) {
-  const auto type_of = [&](std::string_view name) -> std::optional<q::ggml_type> {
-    const auto* t = f.find_tensor(name);
-    return t ? std::optional(t->type) : std::nullopt;
-  };
-  const auto embd = type_of("token_embd.weight");
-  const auto down = type_of("blk.0.ffn_down.weight");
-  if (!embd || !down)
-    throw glm4::format_error(f.path().string() + ": no token_embd.weight or blk.0.ffn_down.weight tensor");
-  const q::ggml_type out = type_of("output.weight").value_or(*embd);
-  using T = q::ggml_type;
-  const auto uniform = [&](T t) { return *embd == t && out == t && *down == t; };
-
-  if (*embd == T::q4_0 && *down == T::q4_0 && out == T::q6_k)
-    return visit.template operator()<w::scheme<q::q4_0, q::q4_0, q::q4_0, q::q6_k>>("Q4_0",
-                                                                                   "scheme<q4_0,q4_0,q4_0,q6_k>");
-  if (uniform(T::q4_0)) return visit.template operator()<w::uniform<q::q4_0>>("Q4_0", "uniform<q4_0>");
-  if (uniform(T::q8_0)) return visit.template operator()<w::uniform<q::q8_0>>("Q8_0", "uniform<q8_0>");
-  if (*embd == T::q4_k && out == T::q6_k &&
-      (*down == T::q4_k || *down == T::q6_k || *down == T::q5_0 || *down == T::q8_0))
-    return visit.template operator()<w::q4_k_m>("Q4_K_M", "q4_k_m");
-  if (uniform(T::q6_k)) return visit.template operator()<w::uniform<q::q6_k>>("Q6_K", "uniform<q6_k>");
-  if (uniform(T::f16)) return visit.template operator()<w::uniform<q::f16>>("F16", "uniform<f16>");
-  if (uniform(T::bf16)) return visit.template operator()<w::uniform<q::bf16>>("BF16", "uniform<bf16>");
-  throw glm4::format_error(
-      f.path().string() + ": tensor types token_embd " + q::type_name(*embd) + ", output " + q::type_name(out) +
-      ", ffn_down " + q::type_name(*down) +
-      " are none of the file types glm4-bench is built for (Q4_0 with a Q4_0 or Q6_K output, Q8_0, Q4_K_M (with "
-      "ffn_down Q4_K/Q6_K, or Q5_0/Q8_0 where the FFN width is no multiple of 256), Q6_K, F16, BF16, each as "
-      "llama.cpp's quantize writes it)");
-}
 
 // ---- measurement --------------------------------------------------------------
 
@@ -243,20 +207,10 @@ void print_table(const file_facts& f, std::string_view config, std::size_t threa
   }
 }
 
-template <w::weight_scheme S, class C>
-int run_bench(const options& opt, const std::shared_ptr<const glm4::io::gguf_file>& file, const file_facts& facts,
-              std::string_view scheme_name) {
-  const auto load_start = std::chrono::steady_clock::now();
-  const glm4::io::gguf_source source(file);
-  // As model::load_gguf, but a file whose context_length differs from the
-  // compiled one (the converter's fallback, or a re-export) still runs: the
-  // benchmark's context is far below either.
-  glm4::model_shape found = facts.shape;
-  found.max_context = glm4::shape_of<C>().max_context;
-  if (found.tie_word_embeddings) found.tie_word_embeddings = glm4::shape_of<C>().tie_word_embeddings;
-  std::optional<glm4::model<C, S>> model(glm4::model<C, S>::from_source(source, found, opt.model.string()));
-  const double load_s = seconds_since(load_start);
-
+template <class C, w::weight_scheme S>
+int run_bench(const options& opt, const glm4::model_file& file, const file_facts& facts, glm4::model<C, S> loaded,
+              double load_s, std::string_view file_type) {
+  std::optional<glm4::model<C, S>> model(std::move(loaded));
   const std::int64_t needed = static_cast<std::int64_t>(opt.depth + std::max(opt.n_prompt, opt.n_gen + 1));
   const std::int64_t context = opt.context > 0 ? opt.context : needed;
   if (context < needed)
@@ -265,9 +219,9 @@ int run_bench(const options& opt, const std::shared_ptr<const glm4::io::gguf_fil
   const auto& weights = model->network().weights();
   const double token_bytes = static_cast<double>(weights.matrix_bytes() - weights.embed_tokens.bytes());
 
-  std::fprintf(stderr, "glm4-bench: %s as %.*s (%s weights, %.*s), loaded in %.2f s; %zu threads, context %lld\n",
+  std::fprintf(stderr, "glm4-bench: %s as %.*s (%s file, %.*s weights), loaded in %.2f s; %zu threads, context %lld\n",
                opt.model.string().c_str(), static_cast<int>(C::name.size()), C::name.data(), facts.type_label.c_str(),
-               static_cast<int>(scheme_name.size()), scheme_name.data(), load_s, opt.threads,
+               static_cast<int>(file_type.size()), file_type.data(), load_s, opt.threads,
                static_cast<long long>(context));
   if (facts.shape.max_context != glm4::shape_of<C>().max_context)
     std::fprintf(stderr, "glm4-bench: the file's context_length %lld is not %.*s's %lld; using the latter\n",
@@ -346,7 +300,7 @@ int run_bench(const options& opt, const std::shared_ptr<const glm4::io::gguf_fil
     }
   }
   const double rss = peak_rss_bytes();  // before the probe's buffer
-  const auto pages = file->mapping()->residency();
+  const auto pages = file.gguf()->mapping()->residency();
   model.reset();
 
   print_table(facts, C::name, opt.threads, rows);
@@ -389,45 +343,50 @@ int run_bench(const options& opt, const std::shared_ptr<const glm4::io::gguf_fil
   return 0;
 }
 
+// The file's shape picks the configuration (a context_length other than the
+// compiled one still runs: the benchmark's context is far below either), and
+// the library's ready list the file type that holds the file in place.
 template <class... Cs>
-int dispatch(const options& opt) {
-  const auto file = glm4::io::gguf_file::open(opt.model);
+int dispatch(const options& opt, config_list<Cs...>) {
+  const auto load_start = std::chrono::steady_clock::now();
+  const auto file = glm4::model_file::open(opt.model);
+  if (!file.is_gguf()) throw glm4::invalid_argument(opt.model.string() + " is not a GGUF file");
   file_facts facts;
-  facts.shape = glm4::io::shape_from_gguf(*file);
-  for (const auto& t : file->tensors()) {
+  facts.shape = file.shape();
+  facts.type_label = file.llama_file_type();
+  for (const auto& t : file.gguf()->tensors()) {
     facts.size_bytes += static_cast<double>(t.bytes.size());
     facts.params += static_cast<double>(t.elements());
   }
-  return pick_scheme(*file, [&]<w::weight_scheme S>(const std::string& label, const std::string& scheme_name) {
-    facts.type_label = label;
-    int rc = -1;
-    const auto try_config = [&]<class C>() {
-      glm4::model_shape found = facts.shape;
-      found.max_context = glm4::shape_of<C>().max_context;
-      if (found.tie_word_embeddings) found.tie_word_embeddings = glm4::shape_of<C>().tie_word_embeddings;
-      if (!glm4::io::shape_differences(glm4::shape_of<C>(), found).empty()) return false;
-      rc = run_bench<S, C>(opt, file, facts, scheme_name);
-      return true;
-    };
-    if ((try_config.template operator()<Cs>() || ...)) return rc;
-    std::fprintf(stderr, "glm4-bench: %s matches no compiled configuration:\n", opt.model.string().c_str());
-    const auto explain = [&]<class C>() {
-      glm4::model_shape found = facts.shape;
-      found.max_context = glm4::shape_of<C>().max_context;
-      const auto diffs = glm4::io::shape_differences(glm4::shape_of<C>(), found);
-      std::fprintf(stderr, "  %.*s:", static_cast<int>(C::name.size()), C::name.data());
-      for (std::size_t i = 0; i < diffs.size() && i < 3; ++i) std::fprintf(stderr, "%s%s", i ? "; " : " ", diffs[i].c_str());
-      if (diffs.size() > 3) std::fprintf(stderr, " (+%zu more)", diffs.size() - 3);
-      std::fprintf(stderr, "\n");
-    };
-    (explain.template operator()<Cs>(), ...);
-    return 2;
-  });
-}
-
-template <class... Cs>
-int dispatch(const options& opt, config_list<Cs...>) {
-  return dispatch<Cs...>(opt);
+  const auto shape_for = [&]<class C>() {
+    glm4::model_shape found = file.shape_against(glm4::shape_of<C>());
+    found.max_context = glm4::shape_of<C>().max_context;
+    return found;
+  };
+  int rc = 2;
+  const auto try_config = [&]<class C>() {
+    const glm4::model_shape found = shape_for.template operator()<C>();
+    if (!glm4::io::shape_differences(glm4::shape_of<C>(), found).empty()) return false;
+    if (facts.shape.max_context != glm4::shape_of<C>().max_context)
+      std::fprintf(stderr, "glm4-bench: the file's context_length %lld is not %.*s's %lld; using the latter\n",
+                   static_cast<long long>(facts.shape.max_context), static_cast<int>(C::name.size()), C::name.data(),
+                   static_cast<long long>(glm4::shape_of<C>().max_context));
+    glm4::open_as<C>(file, found, [&]<class C2, w::weight_scheme S>(const glm4::model<C2, S>& m) {
+      rc = run_bench(opt, file, facts, m, seconds_since(load_start), glm4::file_types::name_of<S>(glm4::file_types::all{}));
+    });
+    return true;
+  };
+  if ((try_config.template operator()<Cs>() || ...)) return rc;
+  std::fprintf(stderr, "glm4-bench: %s matches no compiled configuration:\n", opt.model.string().c_str());
+  const auto explain = [&]<class C>() {
+    const auto diffs = glm4::io::shape_differences(glm4::shape_of<C>(), shape_for.template operator()<C>());
+    std::fprintf(stderr, "  %.*s:", static_cast<int>(C::name.size()), C::name.data());
+    for (std::size_t i = 0; i < diffs.size() && i < 3; ++i) std::fprintf(stderr, "%s%s", i ? "; " : " ", diffs[i].c_str());
+    if (diffs.size() > 3) std::fprintf(stderr, " (+%zu more)", diffs.size() - 3);
+    std::fprintf(stderr, "\n");
+  };
+  (explain.template operator()<Cs>(), ...);
+  return 2;
 }
 
 }  // namespace

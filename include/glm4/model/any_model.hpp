@@ -95,7 +95,7 @@ class any_model {
         file,
         [&]<model_config C, weights::weight_scheme S>(const model<C, S>& m) {
           out.config_name_ = C::name;
-          out.file_type_ = file_type_name<S>(FileTypes{});
+          out.file_type_ = file_types::name_of<S>(FileTypes{});
           out.net_ = std::make_shared<network<S>>(m.share());
         },
         options);
@@ -135,13 +135,6 @@ class any_model {
     }
     std::shared_ptr<const transformer<S>> net;
   };
-
-  template <weights::weight_scheme S, file_types::file_type... FTs>
-  static std::string_view file_type_name(file_types::list<FTs...>) {
-    std::string_view name;
-    ((std::is_same_v<typename FTs::scheme, S> && name.empty() ? (name = FTs::name, true) : false) || ...);
-    return name;
-  }
 
   std::string config_name_;
   std::string file_type_;

@@ -13,6 +13,7 @@
 
 #include <concepts>
 #include <string_view>
+#include <type_traits>
 
 #include "glm4/model/weight_scheme.hpp"
 
@@ -95,5 +96,13 @@ struct q6_k {
 // so a type comes before the wider mixes that would also hold its files
 // (Q6_K before Q5_K and Q4_K, which accept Q6_K tensors).
 using all = list<bf16, f16, f32, q8_0, q6_k, q4_0, q4_1, q5_0, q5_k, q4_k>;
+
+// The name of the first file type in `types` whose scheme is S; empty if none.
+template <weights::weight_scheme S, file_type... Ts>
+constexpr std::string_view name_of(list<Ts...> = {}) {
+  std::string_view name;
+  ((std::is_same_v<typename Ts::scheme, S> ? (name = Ts::name, true) : false) || ...);
+  return name;
+}
 
 }  // namespace glm4::file_types

@@ -20,6 +20,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "glm4/config/model_config.hpp"
@@ -76,6 +78,22 @@ class model_file {
   const io::tensor_source& source() const { return *source_; }
   // general.name of a GGUF, the folder's name otherwise.
   const std::string& name() const { return name_; }
+  // llama.cpp's name of the file's type (general.file_type: "Q4_K_M"), or
+  // empty when the file does not say or is a folder.
+  std::string llama_file_type() const {
+    static constexpr std::pair<std::uint32_t, std::string_view> names[] = {
+        {0, "F32"},     {1, "F16"},     {2, "Q4_0"},    {3, "Q4_1"},    {7, "Q8_0"},  {8, "Q5_0"},
+        {9, "Q5_1"},    {10, "Q2_K"},   {11, "Q3_K_S"}, {12, "Q3_K_M"}, {13, "Q3_K_L"}, {14, "Q4_K_S"},
+        {15, "Q4_K_M"}, {16, "Q5_K_S"}, {17, "Q5_K_M"}, {18, "Q6_K"},   {25, "IQ4_NL"}, {30, "IQ4_XS"},
+        {32, "BF16"}};
+    if (!gguf_) return {};
+    const auto* v = gguf_->find("general.file_type");
+    const auto* id = v ? std::get_if<std::uint32_t>(v) : nullptr;
+    if (!id) return {};
+    for (const auto& [n, name] : names)
+      if (n == *id) return std::string(name);
+    return "file type " + std::to_string(*id);
+  }
   // The shape as the file states it.
   const model_shape& shape() const { return shape_; }
   // The shape as it compares with a compiled one (see io::shape_from_gguf).
@@ -146,8 +164,6 @@ inline bool same_name(std::string_view a, std::string_view b) {
          });
 }
 
-// Loads `file` as model<C, FT::scheme> for the file type the options name,
-// or the first that holds it in place, and calls use(model).
 template <model_config C, file_types::file_type... FTs, class Use>
 void open_as(const model_file& file, const model_shape& found, const open_options& options, Use& use,
              file_types::list<FTs...>) {
@@ -183,6 +199,14 @@ void open_as(const model_file& file, const model_shape& found, const open_option
 
 }  // namespace detail
 
+// Loads `file` as configuration C, whose shape the caller has matched as
+// `found`, stored as the file type the options name or else the first of
+// `FileTypes` that holds it in place, and calls use(const model<C, S>&).
+template <model_config C, class FileTypes = file_types::all, class Use>
+void open_as(const model_file& file, const model_shape& found, Use&& use, const open_options& options = {}) {
+  detail::open_as<C>(file, found, options, use, FileTypes{});
+}
+
 // Opens `path` (GGUF file or HF folder) as the first configuration of
 // `Configs` with the file's shape, stored as a type of `FileTypes`, and calls
 // use(const glm4::model<C, S>&) with it. `use` is instantiated for every
@@ -193,7 +217,7 @@ void open_model(const model_file& file, Use&& use, const open_options& options =
   const auto try_config = [&]<model_config C>() {
     const model_shape found = file.shape_against(shape_of<C>());
     if (!io::shape_differences(shape_of<C>(), found).empty()) return false;
-    detail::open_as<C>(file, found, options, use, FileTypes{});
+    open_as<C, FileTypes>(file, found, use, options);
     return true;
   };
   const bool opened = [&]<model_config... Cs>(config_list<Cs...>) {
