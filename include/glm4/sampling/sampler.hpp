@@ -111,6 +111,16 @@ class sampler {
     return candidates_;
   }
 
+  // A session's logits are read-only: they are copied into the sampler's
+  // own row first (a memcpy, nothing next to a forward pass). A template so
+  // that a mutable row (a std::vector<float>, which converts to both spans)
+  // takes the non-template overload below instead of being ambiguous.
+  template <class = void>
+  std::int32_t sample(std::span<const float> logits) {
+    row_.assign(logits.begin(), logits.end());
+    return sample(std::span<float>(row_));
+  }
+
   // filter(), then one draw; the drawn token counts as seen from now on.
   std::int32_t sample(std::span<float> logits) {
     const std::span<const candidate> c = filter(logits);
@@ -231,6 +241,7 @@ class sampler {
   // Reused from row to row: no allocation after the first.
   std::vector<candidate> candidates_;
   std::vector<float> weights_;  // exp_weights' output, one per token
+  std::vector<float> row_;      // sample(span<const float>)'s copy of the logits
 };
 
 }  // namespace glm4::sampling
