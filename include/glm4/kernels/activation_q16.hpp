@@ -33,20 +33,17 @@
 #include <cstring>
 
 #include "glm4/kernels/simd.hpp"
+#include "glm4/kernels/target.hpp"
 #include "glm4/quant/f16.hpp"
 
 #if defined(__AVX2__) || defined(__AVX512F__) || defined(__F16C__)
 #include <immintrin.h>
 #endif
 
-// Which integer kernel family the x86 dot_q*.hpp compile (one per build).
-#if defined(__AVX512VNNI__) && defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__F16C__)
-#define GLM4_QDOT_AVX512VNNI 1
-#elif defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
-#define GLM4_QDOT_AVX2 1
-#endif
+// Which integer kernel family the x86 dot_q*.hpp compile (GLM4_QDOT_*):
+// kernels/target.hpp.
 
-namespace glm4::kernels {
+namespace glm4::inline GLM4_TARGET::kernels {
 
 struct q16_act {
   float d;
@@ -318,4 +315,4 @@ struct q16k_activation {
   }
 };
 
-}  // namespace glm4::kernels
+}  // namespace glm4::inline GLM4_TARGET::kernels

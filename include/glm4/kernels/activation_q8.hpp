@@ -21,32 +21,18 @@
 
 #include "glm4/kernels/activation_q16.hpp"  // hsum
 #include "glm4/kernels/simd.hpp"
+#include "glm4/kernels/target.hpp"
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #endif
 
-// The int8 decode kernels gather weight bytes with vpermt2b (AVX-512 VBMI:
-// Ice Lake, Zen 4 and later, which all have GFNI too) and multiply with
-// vpdpbusd (VNNI); elsewhere decode keeps the int16 kernels.
-#if defined(__AVX512VNNI__) && defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__AVX512VBMI__) && \
-    defined(__GFNI__) && defined(__F16C__)
-#define GLM4_GEMV_AVX512VBMI 1
-#endif
-// Elsewhere on x86 with AVX2, q4_0, q4_k and q6_k decode with vpmaddubsw (their
-// 4- and 6-bit codes times int8 cannot saturate the int16 sums).
-#if !defined(GLM4_GEMV_AVX512VBMI) && defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
-#define GLM4_GEMV_AVX2 1
-#endif
-// On ARM64 with the dot-product extension (Armv8.4, optional from 8.2:
-// -march=armv8.2-a+dotprod), q4_0, q5_0, q8_0, q4_k and q6_k decode one block
-// at a time with sdot (16 multiply-adds per instruction, int16's vmlal: 8).
-#if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
-#define GLM4_GEMV_NEON_DOTPROD 1
+// Which int8 decode kernels compile (GLM4_GEMV_*): kernels/target.hpp.
+#if defined(GLM4_GEMV_NEON_DOTPROD)
 #include <arm_neon.h>
 #endif
 
-namespace glm4::kernels {
+namespace glm4::inline GLM4_TARGET::kernels {
 
 // 32 activations as int8: x[j] ~= d * qs[j], dsum = d * sum_j qs[j].
 struct q8_act {
@@ -409,4 +395,4 @@ inline void gemv_rows(const void* w, std::size_t w_stride, const Act* a, std::si
 #endif
 
 }  // namespace qdetail
-}  // namespace glm4::kernels
+}  // namespace glm4::inline GLM4_TARGET::kernels

@@ -27,8 +27,9 @@
 #include "glm4/kernels/dot_q6_k.hpp"
 #include "glm4/kernels/dot_q8_0.hpp"
 #include "glm4/kernels/reference.hpp"
+#include "glm4/kernels/target.hpp"
 
-namespace glm4::kernels {
+namespace glm4::inline GLM4_TARGET::kernels {
 
 // f32 activations, used as they are.
 template <quant::block_format F>
@@ -78,4 +79,4 @@ inline float dot(const typename F::block* w, const float* x, std::size_t n) {
   }
 }
 
-}  // namespace glm4::kernels
+}  // namespace glm4::inline GLM4_TARGET::kernels

@@ -7,9 +7,10 @@
 #include <cstdint>
 
 #include "glm4/kernels/simd.hpp"
+#include "glm4/kernels/target.hpp"
 #include "glm4/quant/bf16.hpp"
 
-namespace glm4::kernels {
+namespace glm4::inline GLM4_TARGET::kernels {
 
 namespace detail {
 template <class D>
@@ -48,4 +49,4 @@ inline float dot_bf16(const quant::bf16::block* w, const float* x, std::size_t n
   return sum;
 }
 
-}  // namespace glm4::kernels
+}  // namespace glm4::inline GLM4_TARGET::kernels

@@ -6,9 +6,10 @@
 #include <cstddef>
 
 #include "glm4/kernels/simd.hpp"
+#include "glm4/kernels/target.hpp"
 #include "glm4/quant/f16.hpp"
 
-namespace glm4::kernels {
+namespace glm4::inline GLM4_TARGET::kernels {
 
 // n values to f32 (the KV cache's blocks for attention).
 inline void widen_f16(const quant::f16::block* src, float* out, std::size_t n) {
@@ -40,4 +41,4 @@ inline float dot_f16(const quant::f16::block* w, const float* x, std::size_t n) 
   return sum;
 }
 
-}  // namespace glm4::kernels
+}  // namespace glm4::inline GLM4_TARGET::kernels

@@ -5,9 +5,10 @@
 #include <cstddef>
 
 #include "glm4/kernels/simd.hpp"
+#include "glm4/kernels/target.hpp"
 #include "glm4/quant/f32.hpp"
 
-namespace glm4::kernels {
+namespace glm4::inline GLM4_TARGET::kernels {
 
 inline float dot_f32(const float* w, const float* x, std::size_t n) {
   const float_tag d;
@@ -28,4 +29,4 @@ inline float dot_f32(const float* w, const float* x, std::size_t n) {
   return sum_lanes(d, hn::Add(hn::Add(a0, a1), hn::Add(a2, a3)));
 }
 
-}  // namespace glm4::kernels
+}  // namespace glm4::inline GLM4_TARGET::kernels

@@ -25,9 +25,10 @@
 
 #include "glm4/kernels/activation_q16.hpp"
 #include "glm4/kernels/activation_q8.hpp"
+#include "glm4/kernels/target.hpp"
 #include "glm4/quant/q4_k.hpp"
 
-namespace glm4::kernels {
+namespace glm4::inline GLM4_TARGET::kernels {
 
 template <quant::block_format F>
 struct dot_traits;
@@ -434,4 +435,4 @@ struct dot_traits<quant::q4_k> : q16k_activation {
 #endif
 };
 
-}  // namespace glm4::kernels
+}  // namespace glm4::inline GLM4_TARGET::kernels

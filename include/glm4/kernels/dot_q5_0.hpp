@@ -15,9 +15,10 @@
 
 #include "glm4/kernels/activation_q16.hpp"
 #include "glm4/kernels/activation_q8.hpp"
+#include "glm4/kernels/target.hpp"
 #include "glm4/quant/q5_0.hpp"
 
-namespace glm4::kernels {
+namespace glm4::inline GLM4_TARGET::kernels {
 
 template <quant::block_format F>
 struct dot_traits;
@@ -245,4 +246,4 @@ struct dot_traits<quant::q5_0> : q16_activation {
 #endif
 };
 
-}  // namespace glm4::kernels
+}  // namespace glm4::inline GLM4_TARGET::kernels

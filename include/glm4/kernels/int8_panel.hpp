@@ -46,12 +46,13 @@
 #include "glm4/kernels/activation_q8.hpp"
 #include "glm4/kernels/dot_q4_k.hpp"
 #include "glm4/kernels/dot_q5_0.hpp"
+#include "glm4/kernels/target.hpp"
 #include "glm4/quant/q4_0.hpp"
 #include "glm4/quant/q4_k.hpp"
 #include "glm4/quant/q5_0.hpp"
 #include "glm4/quant/q8_0.hpp"
 
-namespace glm4::kernels {
+namespace glm4::inline GLM4_TARGET::kernels {
 
 inline constexpr std::size_t panel_rows = 16;
 
@@ -218,4 +219,4 @@ inline void panel_tile(const panel_block* p, std::size_t nb, const q8_act* a, st
 #endif
 
 }  // namespace qdetail
-}  // namespace glm4::kernels
+}  // namespace glm4::inline GLM4_TARGET::kernels

@@ -19,9 +19,10 @@
 #include "glm4/core/mixed_matrix.hpp"
 #include "glm4/kernels/dot.hpp"
 #include "glm4/kernels/int8_panel.hpp"
+#include "glm4/kernels/target.hpp"
 #include "glm4/runtime/thread_pool.hpp"
 
-namespace glm4::kernels {
+namespace glm4::inline GLM4_TARGET::kernels {
 
 // Formats whose kernel computes a tile of R weight rows x T activation rows
 // in one pass, so each weight block is unpacked once for T tokens and each
@@ -201,4 +202,4 @@ void matmul(const mixed_matrix<Fs...>& w, const float* x, std::size_t n, float* 
   w.visit([&](const auto& m) { matmul(m, x, n, y, pool, bias, precision); });
 }
 
-}  // namespace glm4::kernels
+}  // namespace glm4::inline GLM4_TARGET::kernels

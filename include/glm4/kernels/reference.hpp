@@ -8,9 +8,10 @@
 #include <cmath>
 #include <cstddef>
 
+#include "glm4/kernels/target.hpp"
 #include "glm4/quant/block_format.hpp"
 
-namespace glm4::kernels::reference {
+namespace glm4::inline GLM4_TARGET::kernels::reference {
 
 // sum_i w[i] * x[i] for a row stored as F, decoded one block at a time.
 template <quant::block_format F>
@@ -51,4 +52,4 @@ inline void softmax(float* x, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) x[i] = static_cast<float>(std::exp(static_cast<double>(x[i]) - max) / sum);
 }
 
-}  // namespace glm4::kernels::reference
+}  // namespace glm4::inline GLM4_TARGET::kernels::reference

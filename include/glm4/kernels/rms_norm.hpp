@@ -7,8 +7,9 @@
 #include <cstddef>
 
 #include "glm4/kernels/simd.hpp"
+#include "glm4/kernels/target.hpp"
 
-namespace glm4::kernels {
+namespace glm4::inline GLM4_TARGET::kernels {
 
 inline float sum_of_squares(const float* x, std::size_t n) {
   const float_tag d;
@@ -37,4 +38,4 @@ inline void rms_norm(const float* x, const float* weight, float eps, float* y, s
   for (; i < n; ++i) y[i] = x[i] * scale * weight[i];
 }
 
-}  // namespace glm4::kernels
+}  // namespace glm4::inline GLM4_TARGET::kernels

@@ -7,9 +7,10 @@
 #include <cstddef>
 
 #include "glm4/kernels/simd.hpp"
+#include "glm4/kernels/target.hpp"
 #include <hwy/contrib/math/math-inl.h>
 
-namespace glm4::kernels {
+namespace glm4::inline GLM4_TARGET::kernels {
 
 inline void silu_mul(const float* gate, const float* up, float* out, std::size_t n) {
   const float_tag d;
@@ -24,4 +25,4 @@ inline void silu_mul(const float* gate, const float* up, float* out, std::size_t
   for (; i < n; ++i) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
 }
 
-}  // namespace glm4::kernels
+}  // namespace glm4::inline GLM4_TARGET::kernels

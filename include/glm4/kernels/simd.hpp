@@ -4,12 +4,9 @@
 // path. Kernels say `hn::` for Highway ops.
 #pragma once
 
-#ifndef HWY_COMPILE_ONLY_STATIC
-#define HWY_COMPILE_ONLY_STATIC 1
-#endif
-#include <hwy/highway.h>
+#include "glm4/kernels/target.hpp"  // Highway, static target only
 
-namespace glm4::kernels {
+namespace glm4::inline GLM4_TARGET::kernels {
 namespace hn = hwy::HWY_NAMESPACE;
 using float_tag = hn::ScalableTag<float>;
 
@@ -18,4 +15,4 @@ template <class D, class V>
 inline hn::TFromD<D> sum_lanes(D d, V v) {
   return hn::GetLane(hn::SumOfLanes(d, v));
 }
-}  // namespace glm4::kernels
+}  // namespace glm4::inline GLM4_TARGET::kernels

@@ -7,9 +7,10 @@
 #include <cstddef>
 
 #include "glm4/kernels/simd.hpp"
+#include "glm4/kernels/target.hpp"
 #include <hwy/contrib/math/math-inl.h>
 
-namespace glm4::kernels {
+namespace glm4::inline GLM4_TARGET::kernels {
 
 inline void softmax(float* x, std::size_t n) {
   const float_tag d;
@@ -34,4 +35,4 @@ inline void softmax(float* x, std::size_t n) {
   for (; i < n; ++i) x[i] *= 1.0f / sum;
 }
 
-}  // namespace glm4::kernels
+}  // namespace glm4::inline GLM4_TARGET::kernels

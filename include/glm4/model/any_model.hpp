@@ -17,13 +17,14 @@
 #include <string_view>
 
 #include "glm4/core/error.hpp"
+#include "glm4/kernels/target.hpp"
 #include "glm4/model/open.hpp"
 #include "glm4/model/session.hpp"
 #include "glm4/quant/bf16.hpp"
 #include "glm4/quant/f16.hpp"
 #include "glm4/quant/f32.hpp"
 
-namespace glm4 {
+namespace glm4::inline GLM4_TARGET {
 
 // How a session's KV cache stores keys and values (kv_cache.hpp): f32, or
 // f16 / bf16 at half the memory and a ~1e-3 logit change.
@@ -141,4 +142,4 @@ class any_model {
   std::shared_ptr<const network_base> net_;
 };
 
-}  // namespace glm4
+}  // namespace glm4::inline GLM4_TARGET

@@ -22,11 +22,12 @@
 #include "glm4/kernels/dot_bf16.hpp"
 #include "glm4/kernels/dot_f16.hpp"
 #include "glm4/kernels/simd.hpp"
+#include "glm4/kernels/target.hpp"
 #include "glm4/model/kv_cache.hpp"
 // after simd.hpp, which sets up Highway's static dispatch
 #include <hwy/contrib/math/math-inl.h>
 
-namespace glm4 {
+namespace glm4::inline GLM4_TARGET {
 
 // Per-thread scratch of attend_group for `rows` query rows of head_dim
 // values: a block of keys (in the cache's tiles) and values in f32 (when the
@@ -219,4 +220,4 @@ void attend_group(const kv_cache<F>& cache, std::size_t layer, std::size_t kv_he
   }
 }
 
-}  // namespace glm4
+}  // namespace glm4::inline GLM4_TARGET

@@ -15,9 +15,10 @@
 #include <string_view>
 #include <type_traits>
 
+#include "glm4/kernels/target.hpp"
 #include "glm4/model/weight_scheme.hpp"
 
-namespace glm4::file_types {
+namespace glm4::inline GLM4_TARGET::file_types {
 
 template <class T>
 concept file_type = requires {
@@ -105,4 +106,4 @@ constexpr std::string_view name_of(list<Ts...> = {}) {
   return name;
 }
 
-}  // namespace glm4::file_types
+}  // namespace glm4::inline GLM4_TARGET::file_types

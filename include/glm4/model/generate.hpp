@@ -10,9 +10,10 @@
 #include <span>
 #include <vector>
 
+#include "glm4/kernels/target.hpp"
 #include "glm4/model/session.hpp"
 
-namespace glm4 {
+namespace glm4::inline GLM4_TARGET {
 
 // The id of the largest logit (the lowest id among equals).
 inline std::int32_t argmax(std::span<const float> logits) {
@@ -52,4 +53,4 @@ std::vector<std::int32_t> generate_greedy(Session& run, std::span<const std::int
                   [](std::int32_t) {});
 }
 
-}  // namespace glm4
+}  // namespace glm4::inline GLM4_TARGET

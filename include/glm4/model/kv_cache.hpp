@@ -16,10 +16,11 @@
 
 #include "glm4/config/model_shape.hpp"
 #include "glm4/kernels/simd.hpp"
+#include "glm4/kernels/target.hpp"
 #include "glm4/quant/block_format.hpp"
 #include "glm4/quant/f32.hpp"
 
-namespace glm4 {
+namespace glm4::inline GLM4_TARGET {
 
 template <class F>
 concept kv_format = quant::block_format<F> && F::block_elems == 1;
@@ -81,4 +82,4 @@ class kv_cache {
   std::vector<value_type> keys_, values_;
 };
 
-}  // namespace glm4
+}  // namespace glm4::inline GLM4_TARGET

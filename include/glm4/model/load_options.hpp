@@ -1,11 +1,13 @@
 // How a checkpoint is loaded into a compiled weight scheme.
 #pragma once
 
+#include "glm4/kernels/target.hpp"
+
 #include <functional>
 #include <iostream>
 #include <string>
 
-namespace glm4 {
+namespace glm4::inline GLM4_TARGET {
 
 struct load_options {
   // A tensor stored in another type than its role's format is converted once
@@ -16,4 +18,4 @@ struct load_options {
   std::function<void(const std::string&)> note = [](const std::string& line) { std::clog << "glm4: " << line << '\n'; };
 };
 
-}  // namespace glm4
+}  // namespace glm4::inline GLM4_TARGET

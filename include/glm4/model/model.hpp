@@ -14,11 +14,12 @@
 #include "glm4/io/checkpoint.hpp"
 #include "glm4/io/gguf_source.hpp"
 #include "glm4/io/hf_config.hpp"
+#include "glm4/kernels/target.hpp"
 #include "glm4/model/transformer.hpp"
 #include "glm4/model/weight_scheme.hpp"
 #include "glm4/model/weights.hpp"
 
-namespace glm4 {
+namespace glm4::inline GLM4_TARGET {
 
 template <model_config C, weights::weight_scheme S>
 class model {
@@ -59,4 +60,4 @@ class model {
   std::shared_ptr<const transformer<S>> net_;
 };
 
-}  // namespace glm4
+}  // namespace glm4::inline GLM4_TARGET

@@ -29,12 +29,13 @@
 #include "glm4/io/checkpoint.hpp"
 #include "glm4/io/gguf_source.hpp"
 #include "glm4/io/hf_config.hpp"
+#include "glm4/kernels/target.hpp"
 #include "glm4/model/file_types.hpp"
 #include "glm4/model/load_options.hpp"
 #include "glm4/model/model.hpp"
 #include "glm4/model/weights.hpp"
 
-namespace glm4 {
+namespace glm4::inline GLM4_TARGET {
 
 struct open_options {
   // Name of a file type in the list ("Q8_0", any case) to store the weights
@@ -242,4 +243,4 @@ void open_model(const std::filesystem::path& path, Use&& use, const open_options
   open_model<Configs, FileTypes>(model_file::open(path), std::forward<Use>(use), options);
 }
 
-}  // namespace glm4
+}  // namespace glm4::inline GLM4_TARGET

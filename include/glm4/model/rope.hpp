@@ -21,9 +21,10 @@
 #include <vector>
 
 #include "glm4/config/model_shape.hpp"
+#include "glm4/kernels/target.hpp"
 #include "glm4/quant/bf16.hpp"
 
-namespace glm4 {
+namespace glm4::inline GLM4_TARGET {
 
 class rope_table {
  public:
@@ -90,4 +91,4 @@ class rope_table {
   double attention_factor_ = 1.0;
 };
 
-}  // namespace glm4
+}  // namespace glm4::inline GLM4_TARGET

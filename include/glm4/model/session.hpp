@@ -16,11 +16,12 @@
 #include <vector>
 
 #include "glm4/core/error.hpp"
+#include "glm4/kernels/target.hpp"
 #include "glm4/model/model.hpp"
 #include "glm4/model/transformer.hpp"
 #include "glm4/runtime/thread_pool.hpp"
 
-namespace glm4 {
+namespace glm4::inline GLM4_TARGET {
 
 struct session_options {
   std::int64_t context = 4096;                              // tokens the KV cache holds
@@ -113,4 +114,4 @@ session(const model<C, S>&, session_options) -> session<S>;
 template <model_config C, weights::weight_scheme S>
 session(const model<C, S>&) -> session<S>;
 
-}  // namespace glm4
+}  // namespace glm4::inline GLM4_TARGET

@@ -33,13 +33,14 @@
 #include "glm4/kernels/matmul.hpp"
 #include "glm4/kernels/rms_norm.hpp"
 #include "glm4/kernels/silu_mul.hpp"
+#include "glm4/kernels/target.hpp"
 #include "glm4/model/attention.hpp"
 #include "glm4/model/kv_cache.hpp"
 #include "glm4/model/rope.hpp"
 #include "glm4/model/weights.hpp"
 #include "glm4/runtime/thread_pool.hpp"
 
-namespace glm4 {
+namespace glm4::inline GLM4_TARGET {
 
 // Query tokens per attention task in a batch: with the 16 heads of a
 // GLM-4-9B-0414 group, 64 rows share each block of keys and values.
@@ -191,4 +192,4 @@ class transformer {
   rope_table rope_;
 };
 
-}  // namespace glm4
+}  // namespace glm4::inline GLM4_TARGET

@@ -8,10 +8,11 @@
 
 #include "glm4/core/matrix.hpp"
 #include "glm4/core/mixed_matrix.hpp"
+#include "glm4/kernels/target.hpp"
 #include "glm4/quant/block_format.hpp"
 #include "glm4/quant/formats.hpp"
 
-namespace glm4::weights {
+namespace glm4::inline GLM4_TARGET::weights {
 
 // A role whose tensors may come in any of these formats, each kept as the file
 // has it (the first is the target when a file's type is none of them).
@@ -89,8 +90,8 @@ template <class S>
 concept weight_scheme = role_format<typename S::embedding> && role_format<typename S::attention> &&
                         role_format<typename S::ffn> && role_format<typename S::output>;
 
-}  // namespace glm4::weights
+}  // namespace glm4::inline GLM4_TARGET::weights
 
-namespace glm4 {
+namespace glm4::inline GLM4_TARGET {
 using weights::weight_matrix;
-}  // namespace glm4
+}  // namespace glm4::inline GLM4_TARGET

@@ -16,11 +16,12 @@
 #include "glm4/core/error.hpp"
 #include "glm4/core/matrix.hpp"
 #include "glm4/io/tensor_source.hpp"
+#include "glm4/kernels/target.hpp"
 #include "glm4/model/load_options.hpp"
 #include "glm4/model/weight_scheme.hpp"
 #include "glm4/quant/formats.hpp"
 
-namespace glm4 {
+namespace glm4::inline GLM4_TARGET {
 
 template <weights::weight_scheme S>
 struct layer_weights {
@@ -239,4 +240,4 @@ model_weights<S> load_weights(const io::tensor_source& src, const model_shape& s
   return w;
 }
 
-}  // namespace glm4
+}  // namespace glm4::inline GLM4_TARGET

@@ -9,8 +9,9 @@
 
 #include "glm4/chat/stop_ids.hpp"
 #include "glm4/core/error.hpp"
+#include "glm4/kernels/target.hpp"
 
-namespace glm4::sampling {
+namespace glm4::inline GLM4_TARGET::sampling {
 
 // Each field's neutral value switches its step off. The steps run in the
 // order HF transformers' generate and llama.cpp both use:
@@ -67,4 +68,4 @@ inline void validate(const params& p) {
   if (!std::isfinite(p.presence_penalty)) fail("presence_penalty", p.presence_penalty, "finite");
 }
 
-}  // namespace glm4::sampling
+}  // namespace glm4::inline GLM4_TARGET::sampling

@@ -8,8 +8,9 @@
 #include <vector>
 
 #include "glm4/core/error.hpp"
+#include "glm4/kernels/target.hpp"
 
-namespace glm4::sampling {
+namespace glm4::inline GLM4_TARGET::sampling {
 
 // How often each token has been seen. Penalties touch only these tokens, so
 // the distinct ones are kept in a list: applying them costs O(distinct), not a
@@ -62,4 +63,4 @@ inline void apply_penalties(std::span<float> logits, const token_counts& seen,
   }
 }
 
-}  // namespace glm4::sampling
+}  // namespace glm4::inline GLM4_TARGET::sampling

@@ -4,9 +4,11 @@
 // give the same tokens with libstdc++, libc++ and MSVC alike.
 #pragma once
 
+#include "glm4/kernels/target.hpp"
+
 #include <cstdint>
 
-namespace glm4::sampling {
+namespace glm4::inline GLM4_TARGET::sampling {
 
 class xoshiro256ss {
  public:
@@ -43,4 +45,4 @@ class xoshiro256ss {
   std::uint64_t s_[4]{};
 };
 
-}  // namespace glm4::sampling
+}  // namespace glm4::inline GLM4_TARGET::sampling

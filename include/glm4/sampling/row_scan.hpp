@@ -11,9 +11,10 @@
 #include <span>
 
 #include "glm4/kernels/simd.hpp"
+#include "glm4/kernels/target.hpp"
 #include <hwy/contrib/math/math-inl.h>
 
-namespace glm4::sampling {
+namespace glm4::inline GLM4_TARGET::sampling {
 
 namespace hn = kernels::hn;
 
@@ -87,4 +88,4 @@ inline double exp_weights(std::span<const float> x, float m, float inv_t, std::s
   return total;
 }
 
-}  // namespace glm4::sampling
+}  // namespace glm4::inline GLM4_TARGET::sampling

@@ -20,12 +20,13 @@
 #include <vector>
 
 #include "glm4/core/error.hpp"
+#include "glm4/kernels/target.hpp"
 #include "glm4/sampling/params.hpp"
 #include "glm4/sampling/penalties.hpp"
 #include "glm4/sampling/rng.hpp"
 #include "glm4/sampling/row_scan.hpp"
 
-namespace glm4::sampling {
+namespace glm4::inline GLM4_TARGET::sampling {
 
 // A token that survived filtering: its logit after penalties (before the
 // temperature) and its probability among the survivors.
@@ -244,4 +245,4 @@ class sampler {
   std::vector<float> row_;      // sample(span<const float>)'s copy of the logits
 };
 
-}  // namespace glm4::sampling
+}  // namespace glm4::inline GLM4_TARGET::sampling

@@ -1,0 +1,2 @@
+// target_probe.cpp again, compiled for AVX2 (CMakeLists.txt sets the flags).
+#include "target_probe.cpp"
