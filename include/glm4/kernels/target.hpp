@@ -74,6 +74,11 @@
 #warning "glm4.hpp: compiled without SIMD (Highway's scalar fallback), several times slower than NEON: add -march=armv8.2-a+dotprod+crypto (Highway 1.0.3's NEON target needs the crypto extension), or define GLM4_ALLOW_EMULATED_SIMD"
 #endif
 #endif
+// Highway 1.0.3's NEON target is compiled with the crypto extension; without
+// +crypto in -march its code fails to inline with an obscure message.
+#if defined(__aarch64__) && HWY_STATIC_TARGET == HWY_NEON && !defined(__ARM_FEATURE_AES)
+#error "glm4.hpp: Highway 1.0.3's NEON target needs the crypto extension: add +crypto to -march (e.g. -march=armv8.2-a+dotprod+crypto); for a CPU without it (e.g. Raspberry Pi 4) build with -DHWY_DISABLED_TARGETS=HWY_NEON (scalar code, several times slower)"
+#endif
 // Highway 1.0.3's AVX2 and AVX3 targets also require AES and CLMUL, which
 // -march=x86-64-v3 / -v4 do not imply: its float kernels then fall back to
 // SSSE3 (half the vector width) while the integer ones use AVX2.
