@@ -5,8 +5,13 @@
 #      (scripts/check_doc_snippets.sh, -fsyntax-only), so the docs keep up;
 #   3. AddressSanitizer + UBSan build in build-asan/, the tests of the
 #      error paths (bad and truncated files), where memory bugs would hide;
-#   4. `cmake --install` to a temporary prefix and tests/consumer built
-#      against it with find_package, as a user's project would;
+#   4. the ways into the library, each built and run as a user's project
+#      would: `cmake --install` to a temporary prefix (no lib/ in it) with
+#      tests/consumer (find_package), the same program through pkg-config,
+#      test_package/ (the Conan recipe's test, without Conan);
+#      tests/consumer_subdir (add_subdirectory), tests/consumer_fetchcontent
+#      (FetchContent of this checkout); the vcpkg port's steps
+#      (scripts/test_vcpkg_port.sh);
 #   5. the kernel tests cross-built for aarch64 and run under qemu;
 #   6. the kernel tests built for the other x86 targets (AVX2; AVX-512 VNNI
 #      without VBMI), run where the CPU has them.
@@ -44,14 +49,59 @@ cmake --build build-asan -j "$JOBS" --target "${asan_targets[@]}"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j "$JOBS" -R "$ASAN_TESTS"
 
-stage "4/6 install, then tests/consumer built against the installed package"
+stage "4/6 the ways in: install (CMake, pkg-config, test_package), add_subdirectory, FetchContent, vcpkg port"
+# Each consumer is built as a user would (Release, -march=native) and run on
+# the shipped glm4-small; scripts/check_consumer_build.sh fails if a build
+# compiled anything but the consumer (glm4's tests, examples or apps) or
+# linked libhwy (glm4 uses only Highway's headers).
 prefix=$(mktemp -d /tmp/glm4-install.XXXXXX)
-consumer_build=$(mktemp -d /tmp/glm4-consumer.XXXXXX)
-trap 'rm -rf "$prefix" "$consumer_build"' EXIT
+consumers=$(mktemp -d /tmp/glm4-consumers.XXXXXX)
+trap 'rm -rf "$prefix" "$consumers"' EXIT
+model=tests/data/models/glm4-small
 cmake --install build --prefix "$prefix"
-cmake -S tests/consumer -B "$consumer_build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$prefix"
-cmake --build "$consumer_build" -j "$JOBS"
-"$consumer_build/consumer" tests/data/models/glm4-small
+# Header-only: nothing architecture-dependent, so no lib/ (the CMake package
+# and glm4.pc are under share/).
+if [ -e "$prefix/lib" ] || [ -e "$prefix/lib64" ]; then
+  echo "the install tree has a lib/ directory:" >&2
+  find "$prefix"/lib* >&2
+  exit 1
+fi
+for f in share/glm4/glm4Config.cmake share/glm4/glm4ConfigVersion.cmake share/glm4/glm4Targets.cmake \
+         share/pkgconfig/glm4.pc include/glm4/glm4.hpp; do
+  [ -f "$prefix/$f" ] || { echo "the install tree lacks $f" >&2; exit 1; }
+done
+consumer_flags=(-DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS=-march=native)
+build_consumer() {  # NAME SOURCE_DIR [cmake args...]: configure, build, check, run
+  local name=$1 src=$2
+  shift 2
+  cmake -S "$src" -B "$consumers/$name" "${consumer_flags[@]}" "$@"
+  cmake --build "$consumers/$name" -j "$JOBS" 2>&1 | tee "$consumers/$name.log"
+  bash scripts/check_consumer_build.sh "$consumers/$name.log" "$consumers/$name/consumer"
+  "$consumers/$name/consumer" "$model"
+}
+build_consumer installed tests/consumer -DCMAKE_PREFIX_PATH="$prefix"
+build_consumer subdir tests/consumer_subdir
+build_consumer fetchcontent tests/consumer_fetchcontent
+# pkg-config, no CMake: the flags of the installed glm4.pc.
+export PKG_CONFIG_PATH="$prefix/share/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+if pkg-config --libs glm4 | grep -q hwy; then
+  echo "pkg-config --libs glm4 links Highway: $(pkg-config --libs glm4)" >&2
+  exit 1
+fi
+# shellcheck disable=SC2046  # pkg-config's output is a list of flags
+g++ -std=c++20 -O2 -march=native $(pkg-config --cflags glm4) tests/consumer/main.cpp \
+  -o "$consumers/pkgconfig-consumer" $(pkg-config --libs glm4)
+bash scripts/check_consumer_build.sh /dev/null "$consumers/pkgconfig-consumer"
+"$consumers/pkgconfig-consumer" "$model"
+unset PKG_CONFIG_PATH
+# The Conan recipe's test_package program, built without Conan (it writes its
+# own random GGUF, so it takes no argument).
+cmake -S test_package -B "$consumers/test_package" "${consumer_flags[@]}" -DCMAKE_PREFIX_PATH="$prefix"
+cmake --build "$consumers/test_package" -j "$JOBS" 2>&1 | tee "$consumers/test_package.log"
+bash scripts/check_consumer_build.sh "$consumers/test_package.log" "$consumers/test_package/test_package"
+"$consumers/test_package/test_package"
+# The vcpkg port's steps, emulated (docs/packaging.md says what that proves).
+bash scripts/test_vcpkg_port.sh "$consumers/vcpkg"
 
 stage "5/6 kernel tests on ARM64 (cross-built, run under qemu-aarch64)"
 bash scripts/test_arm64.sh build-arm64
