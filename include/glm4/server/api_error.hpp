@@ -9,8 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include "glm4/core/error.hpp"
+#include "glm4/kernels/target.hpp"
 
-namespace glm4::server {
+namespace glm4::inline GLM4_TARGET::server {
 
 class api_error : public invalid_argument {
  public:
@@ -55,4 +56,4 @@ inline nlohmann::ordered_json error_body(const api_error& e) {
   return error_body(e.what(), e.type(), e.param(), e.code());
 }
 
-}  // namespace glm4::server
+}  // namespace glm4::inline GLM4_TARGET::server

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "glm4/chat/reply.hpp"
+#include "glm4/kernels/target.hpp"
 #include "glm4/sampling/sampler.hpp"
 #include "glm4/server/api_error.hpp"
 #include "glm4/server/reply_stream.hpp"
@@ -20,7 +21,7 @@
 #include "glm4/tokenizer/stream_decoder.hpp"
 #include "glm4/tokenizer/tokenizer.hpp"
 
-namespace glm4::server {
+namespace glm4::inline GLM4_TARGET::server {
 
 struct completion_options {
   sampling::params sampling;  // stop_ids and seed included
@@ -136,4 +137,4 @@ inline completion_result run_completion(slot& s, const tokenizer& tok, std::span
   return r;
 }
 
-}  // namespace glm4::server
+}  // namespace glm4::inline GLM4_TARGET::server

@@ -11,9 +11,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "glm4/kernels/target.hpp"
 #include "glm4/server/completion.hpp"
 
-namespace glm4::server::openai {
+namespace glm4::inline GLM4_TARGET::server::openai {
 
 using json = nlohmann::ordered_json;
 
@@ -121,4 +122,4 @@ inline json models(const std::string& id, std::int64_t created) {
           {"data", json::array({{{"id", id}, {"object", "model"}, {"created", created}, {"owned_by", "glm4.hpp"}}})}};
 }
 
-}  // namespace glm4::server::openai
+}  // namespace glm4::inline GLM4_TARGET::server::openai

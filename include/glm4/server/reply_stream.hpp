@@ -14,8 +14,9 @@
 #include <vector>
 
 #include "glm4/chat/python_text.hpp"
+#include "glm4/kernels/target.hpp"
 
-namespace glm4::server {
+namespace glm4::inline GLM4_TARGET::server {
 
 struct delta {
   std::string reasoning;  // Z1's thinking (reasoning_content)
@@ -152,4 +153,4 @@ class reply_stream {
   detail::stripped_channel reasoning_, answer_;
 };
 
-}  // namespace glm4::server
+}  // namespace glm4::inline GLM4_TARGET::server

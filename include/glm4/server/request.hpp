@@ -15,10 +15,11 @@
 #include <nlohmann/json.hpp>
 
 #include "glm4/chat/message.hpp"
+#include "glm4/kernels/target.hpp"
 #include "glm4/sampling/params.hpp"
 #include "glm4/server/api_error.hpp"
 
-namespace glm4::server {
+namespace glm4::inline GLM4_TARGET::server {
 
 using json = nlohmann::ordered_json;
 
@@ -281,4 +282,4 @@ inline completion_request parse_completion_request(const json& body) {
   return r;
 }
 
-}  // namespace glm4::server
+}  // namespace glm4::inline GLM4_TARGET::server

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "glm4/chat/template.hpp"
+#include "glm4/kernels/target.hpp"
 #include "glm4/model/any_model.hpp"
 #include "glm4/server/api_error.hpp"
 #include "glm4/server/completion.hpp"
@@ -22,7 +23,7 @@
 #include "glm4/server/slots.hpp"
 #include "glm4/tokenizer/tokenizer.hpp"
 
-namespace glm4::server {
+namespace glm4::inline GLM4_TARGET::server {
 
 struct service_options {
   std::string model_id = "glm4";  // what /v1/models and every response report
@@ -171,4 +172,4 @@ class service {
   std::int64_t created_;
 };
 
-}  // namespace glm4::server
+}  // namespace glm4::inline GLM4_TARGET::server

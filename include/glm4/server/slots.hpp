@@ -21,10 +21,11 @@
 #include <utility>
 #include <vector>
 
+#include "glm4/kernels/target.hpp"
 #include "glm4/model/any_model.hpp"
 #include "glm4/server/api_error.hpp"
 
-namespace glm4::server {
+namespace glm4::inline GLM4_TARGET::server {
 
 inline std::size_t common_prefix(std::span<const std::int32_t> a, std::span<const std::int32_t> b) {
   const auto [ia, ib] = std::mismatch(a.begin(), a.end(), b.begin(), b.end());
@@ -190,4 +191,4 @@ class slot_pool {
   std::condition_variable changed_;
 };
 
-}  // namespace glm4::server
+}  // namespace glm4::inline GLM4_TARGET::server
