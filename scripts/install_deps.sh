@@ -4,7 +4,8 @@
 # apt-get non-interactively, through sudo when not root.
 set -euo pipefail
 
-DEPS=(build-essential cmake libhwy-dev nlohmann-json3-dev libboost-test-dev libeigen3-dev libbenchmark-dev)
+DEPS=(build-essential cmake pkg-config libhwy-dev nlohmann-json3-dev libboost-test-dev libeigen3-dev libbenchmark-dev
+      libcli11-dev libcpp-httplib-dev nodejs npm)
 
 missing=()
 for p in "${DEPS[@]}"; do

@@ -1,0 +1,131 @@
+// glm4 info MODEL: what a model file holds (kind, architecture, shape, tensor
+// types) and how this build would run it (configuration, file type, memory,
+// SIMD target, chat format), as aligned "key: value" lines or --json.
+#include <cstdint>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <hwy/targets.h>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "model_loading.hpp"
+
+namespace glm4::app {
+namespace {
+
+struct info_options {
+  model_options model;
+  bool json = false;
+};
+
+std::size_t kv_element_bytes(kv_cache_type t) { return t == kv_cache_type::f32 ? 4 : 2; }
+
+std::string mib(std::size_t bytes) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(1) << static_cast<double>(bytes) / (1 << 20) << " MiB";
+  return s.str();
+}
+
+std::string architecture_of(const model_file& file) {
+  if (file.is_gguf()) return file.gguf()->architecture();
+  std::ifstream in(file.path() / "config.json");
+  const auto j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_object() && j.contains("model_type") && j["model_type"].is_string()) return j["model_type"];
+  return "?";
+}
+
+int info(const info_options& o) {
+  const auto file = model_file::open(o.model.path);
+  const model_shape& s = file.shape();
+  const auto types = file.matrix_types();
+
+  // Text output says what the file is before the load, which may fail (the
+  // shape of a file no configuration matches is what one wants to see).
+  std::vector<std::pair<std::string, std::string>> lines;
+  const auto add = [&](std::string key, std::string value) { lines.emplace_back(std::move(key), std::move(value)); };
+  const auto print = [&] {
+    std::size_t width = 13;  // "configuration"
+    for (const auto& [k, v] : lines) width = std::max(width, k.size());
+    for (const auto& [k, v] : lines) std::cout << std::left << std::setw(static_cast<int>(width + 1)) << k + ":" << ' ' << v << '\n';
+    std::cout << std::flush;
+    lines.clear();
+  };
+  std::string type_list;
+  for (const auto& [t, count] : types) type_list += (type_list.empty() ? "" : ", ") + t + " x" + std::to_string(count);
+  add("file", file.path().string());
+  add("name", file.name());
+  add("kind", file.is_gguf() ? "GGUF" : "Hugging Face folder");
+  add("architecture", architecture_of(file));
+  add("block style", std::string(to_string(s.style)));
+  add("layers", std::to_string(s.num_layers));
+  add("hidden size", std::to_string(s.hidden_size));
+  add("ffn size", std::to_string(s.intermediate_size));
+  add("heads", std::to_string(s.num_heads));
+  add("kv heads", std::to_string(s.num_kv_heads));
+  add("head dim", std::to_string(s.head_dim));
+  add("vocabulary", std::to_string(s.vocab_size));
+  add("max context", std::to_string(s.max_context));
+  add("matrix types", type_list);
+  if (!o.json) print();
+
+  const loaded_model m = load_model(o.model);
+  const auto kv_per_token = 2 * static_cast<std::size_t>(s.num_layers * s.num_kv_heads * s.head_dim) *
+                            kv_element_bytes(m.cache_type);
+  const auto kv_total = kv_per_token * static_cast<std::size_t>(o.model.context);
+  const std::string simd = hwy::TargetName(HWY_STATIC_TARGET);
+  add("configuration", std::string(m.model.config_name()));
+  add("file type", std::string(m.model.file_type()));
+  add("weights", mib(m.model.weight_bytes()) + " (" + std::to_string(m.model.weight_bytes()) + " bytes)");
+  add("kv cache", std::string(to_string(m.cache_type)) + ", " + std::to_string(kv_per_token) + " bytes per token, " +
+                      mib(kv_total) + " at -c " + std::to_string(o.model.context));
+  add("simd target", simd);
+  add("chat format", std::string(chat::to_string(m.chat_format)));
+  add("tokenizer", std::to_string(m.tokenizer.vocab_size()) + " tokens");
+  if (!o.json) {
+    print();
+    return exit_ok;
+  }
+
+  nlohmann::ordered_json j;
+  j["file"] = file.path().string();
+  j["name"] = file.name();
+  j["kind"] = file.is_gguf() ? "gguf" : "hf_folder";
+  j["architecture"] = architecture_of(file);
+  j["block_style"] = s.style == block_style::glm ? "glm" : "glm4";
+  j["shape"] = {{"layers", s.num_layers},      {"hidden_size", s.hidden_size}, {"intermediate_size", s.intermediate_size},
+                {"heads", s.num_heads},        {"kv_heads", s.num_kv_heads},   {"head_dim", s.head_dim},
+                {"vocab_size", s.vocab_size},  {"max_context", s.max_context}};
+  j["matrix_types"] = nlohmann::ordered_json::object();
+  for (const auto& [t, count] : types) j["matrix_types"][t] = count;
+  j["configuration"] = m.model.config_name();
+  j["file_type"] = m.model.file_type();
+  j["weight_bytes"] = m.model.weight_bytes();
+  j["kv_cache"] = {{"type", to_string(m.cache_type)},
+                   {"bytes_per_token", kv_per_token},
+                   {"context", o.model.context},
+                   {"bytes", kv_total}};
+  j["simd_target"] = simd;
+  j["chat_format"] = chat::to_string(m.chat_format);
+  j["tokenizer_tokens"] = m.tokenizer.vocab_size();
+  std::cout << j.dump(2) << '\n';
+  return exit_ok;
+}
+
+}  // namespace
+
+void add_info_command(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<info_options>();
+  auto* cmd = app.add_subcommand("info", "show a model's shape, tensor types, chosen configuration and memory");
+  add_model_options(*cmd, o->model);
+  cmd->add_flag("--json", o->json, "print one JSON object instead of key: value lines");
+  cmd->callback([o, &exit_code] { exit_code = info(*o); });
+}
+
+}  // namespace glm4::app

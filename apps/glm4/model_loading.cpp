@@ -1,0 +1,93 @@
+// The one translation unit that instantiates the library's file-type and
+// configuration lists (open_model is a template over both); every other
+// file of the command sees only any_model and any_session.
+#include "model_loading.hpp"
+
+#include <chrono>
+#include <iomanip>
+#include <iostream>
+#include <map>
+
+#include <glm4/config/test_models.hpp>
+
+#ifdef GLM4_USER_CONFIG_HEADER
+#include GLM4_USER_CONFIG_HEADER
+#endif
+
+namespace glm4::app {
+
+namespace {
+
+// The released models, the small models tests/data ships (the README's first
+// run), and a configuration of the user's (-DGLM4_USER_CONFIG=header.hpp).
+template <class... Lists>
+struct joined;
+template <class... A, class... B, class... C>
+struct joined<config_list<A...>, config_list<B...>, config_list<C...>> {
+  using type = config_list<A..., B..., C...>;
+};
+#ifdef GLM4_USER_CONFIG_HEADER
+using user_configs = config_list<glm4::user_config>;
+#else
+using user_configs = config_list<>;
+#endif
+using known_configs = joined<user_configs, presets::all, test_models::all>::type;
+
+kv_cache_type parse_cache_type(const std::string& name) {
+  for (const auto t : {kv_cache_type::f32, kv_cache_type::f16, kv_cache_type::bf16})
+    if (to_string(t) == name) return t;
+  throw invalid_argument("--cache-type must be f32, f16 or bf16, not '" + name + "'");
+}
+
+}  // namespace
+
+void add_model_options(CLI::App& command, model_options& o) {
+  command.add_option("MODEL", o.path, "GGUF file or Hugging Face checkpoint folder")->required();
+  command.add_option("--type", o.file_type,
+                     "store the weights as this type, converting at load (F32 F16 BF16 Q8_0 Q6_K Q4_0 Q4_1 Q5_0 "
+                     "Q5_K Q4_K); default: as the file stores them");
+  command.add_option("-t,--threads", o.threads, "compute threads")->capture_default_str()->check(CLI::Range(1, 1024));
+  command.add_option("-c,--ctx-size", o.context, "context length: tokens the KV cache holds")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  command.add_option("-b,--batch-size", o.batch, "prompt tokens per forward pass")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  command.add_option("--cache-type", o.cache_type, "KV cache format: f32, f16, bf16")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"f32", "f16", "bf16"}));
+  command.add_option("--chat-format", o.chat_format, "glm4_chat, glm4_0414 or glm_z1; default: from the model")
+      ->check(CLI::IsMember({"glm4_chat", "glm4_0414", "glm_z1"}));
+  command.add_flag("-q,--quiet", o.quiet, "nothing on stderr but errors");
+}
+
+loaded_model load_model(const model_options& o) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto file = model_file::open(o.path);
+  open_options how{.file_type = o.file_type};
+  if (o.quiet) how.load.note = nullptr;
+  auto model = any_model::open<known_configs>(file, how);
+  auto tokenizer = open_tokenizer(o.path);
+  const auto format = o.chat_format.empty() ? chat::detect_format(o.path) : *chat::parse_format(o.chat_format);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (tokenizer.vocab_size() > static_cast<std::size_t>(model.shape().vocab_size))
+    throw config_mismatch(o.path + ": the tokenizer has " + std::to_string(tokenizer.vocab_size()) +
+                          " tokens, the model's vocabulary " + std::to_string(model.shape().vocab_size));
+  if (!o.quiet)
+    std::cerr << "glm4: " << file.name() << " as " << model.config_name() << ", " << model.file_type() << " weights ("
+              << std::fixed << std::setprecision(1) << static_cast<double>(model.weight_bytes()) / (1 << 20)
+              << " MiB), " << chat::to_string(format) << " chat format, loaded in " << std::setprecision(2)
+              << seconds << " s\n";
+  return {std::move(model), std::move(tokenizer), format, parse_cache_type(o.cache_type), seconds};
+}
+
+int report_error(const std::exception& e) {
+  std::cerr << "glm4: " << e.what() << '\n';
+  if (dynamic_cast<const config_mismatch*>(&e)) return exit_model_mismatch;
+  if (dynamic_cast<const context_overflow*>(&e) || dynamic_cast<const text_error*>(&e) ||
+      dynamic_cast<const invalid_argument*>(&e))
+    return exit_bad_input;
+  return exit_failure;
+}
+
+}  // namespace glm4::app

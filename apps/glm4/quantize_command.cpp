@@ -1,0 +1,121 @@
+// glm4 quantize MODEL_DIR OUT.gguf TYPE: converts a Hugging Face GLM-4
+// checkpoint folder into a GGUF file (io/gguf_export.hpp) that llama.cpp and
+// glm4.hpp read. The file is written as OUT.gguf.tmp-<pid> and renamed when
+// complete, so a run that fails or is interrupted never leaves a partial file
+// under the name asked for.
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+
+#include <glm4/io/gguf_export.hpp>
+
+#include "commands.hpp"
+#include "model_loading.hpp"
+
+namespace glm4::app {
+namespace {
+
+constexpr const char* type_names = "f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q4_k q5_k q6_k";
+
+struct quantize_options {
+  std::string model_dir;
+  std::string out;
+  std::string type;
+  std::string output_type;
+  std::string embedding_type;
+  std::string name;
+  bool quiet = false;
+};
+
+// A CLI11 check: the name of a type export_gguf writes (any case).
+CLI::Validator type_check(bool allow_mixes) {
+  return CLI::Validator(
+      [allow_mixes](std::string& s) -> std::string {
+        std::string lower = s;
+        for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (allow_mixes && (lower == "q4_k_m" || lower == "q5_k_m")) return {};
+        if (io::parse_type_name(lower)) return {};
+        return "unknown type '" + s + "'; one of " + type_names + (allow_mixes ? " q4_k_m q5_k_m" : "");
+      },
+      "TYPE");
+}
+
+int quantize(const quantize_options& o) {
+  io::gguf_export_options how;
+  std::string type = o.type;
+  for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (type == "q4_k_m" || type == "q5_k_m") {
+    how.k_mix = true;
+    type.resize(4);
+  }
+  how.type = *io::parse_type_name(type);
+  if (!o.output_type.empty()) how.output_type = io::parse_type_name(o.output_type);
+  if (!o.embedding_type.empty()) how.embedding_type = io::parse_type_name(o.embedding_type);
+  how.name = o.name;
+
+  // One line rewritten in place on a terminal; otherwise nothing per tensor
+  // (a log would hold hundreds of lines), a line at the start and the end.
+  const bool terminal = isatty(STDERR_FILENO) != 0 && !o.quiet;
+  bool line_open = false;
+  if (terminal)
+    how.progress = [&](const io::gguf_export_progress& p) {
+      std::fprintf(stderr, "\r[%zu/%zu] %-40s %-5s %12zu bytes", p.index + 1, p.count, p.name.c_str(),
+                   quant::type_name(p.type).c_str(), p.bytes);
+      std::fflush(stderr);
+      line_open = true;
+    };
+  how.warn = [&](const std::string& message) {
+    if (o.quiet) return;
+    if (line_open) std::fputc('\n', stderr);
+    line_open = false;
+    std::fprintf(stderr, "glm4: warning: %s\n", message.c_str());
+  };
+
+  const std::filesystem::path out = o.out;
+  const std::filesystem::path partial = out.string() + ".tmp-" + std::to_string(getpid());
+  if (!o.quiet) std::fprintf(stderr, "glm4: writing %s as %s\n", out.c_str(), o.type.c_str());
+  try {
+    io::export_gguf(o.model_dir, partial, how);
+    std::filesystem::rename(partial, out);
+  } catch (...) {
+    if (line_open) std::fputc('\n', stderr);
+    std::error_code ignored;
+    std::filesystem::remove(partial, ignored);
+    throw;
+  }
+  if (line_open) std::fputc('\n', stderr);
+  if (!o.quiet)
+    std::fprintf(stderr, "glm4: wrote %s (%.1f MiB)\n", out.c_str(),
+                 static_cast<double>(std::filesystem::file_size(out)) / (1 << 20));
+  return exit_ok;
+}
+
+}  // namespace
+
+void add_quantize_command(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<quantize_options>();
+  auto* cmd = app.add_subcommand("quantize", "convert a Hugging Face checkpoint folder to a GGUF file");
+  cmd->add_option("MODEL_DIR", o->model_dir, "Hugging Face checkpoint folder (config.json, *.safetensors)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  cmd->add_option("OUT", o->out, "the GGUF file to write")->required();
+  cmd->add_option("TYPE", o->type,
+                  std::string("format of the 2-D weights: ") + type_names +
+                      ", or llama.cpp's mixes q4_k_m q5_k_m (attn_v, ffn_down, lm_head partly q6_k)")
+      ->required()
+      ->check(type_check(true));
+  cmd->add_option("--output-type", o->output_type, "format of lm_head (default: TYPE)")->check(type_check(false));
+  cmd->add_option("--embedding-type", o->embedding_type, "format of token_embd (default: TYPE)")
+      ->check(type_check(false));
+  cmd->add_option("--name", o->name, "general.name (default: the folder's name)");
+  cmd->add_flag("-q,--quiet", o->quiet, "nothing on stderr but errors");
+  cmd->callback([o, &exit_code] { exit_code = quantize(*o); });
+}
+
+}  // namespace glm4::app

@@ -1,0 +1,185 @@
+// glm4 run MODEL -p TEXT: continues a prompt, printing the text as it decodes;
+// with --ids the prompt and the output are token ids (examples/generate's
+// former interface, --dump-logits included).
+#include <bit>
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "commands.hpp"
+#include "model_loading.hpp"
+#include "sampling_options.hpp"
+
+namespace glm4::app {
+namespace {
+
+struct run_options {
+  model_options model;
+  sampling_options sampling;
+  std::string prompt;
+  std::string prompt_file;
+  bool ids = false;
+  bool special = false;
+  std::string dump_logits;
+};
+
+// "1,2,3" → {1, 2, 3}; anything else is a usage error (exit 2).
+std::vector<std::int32_t> parse_ids(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.remove_suffix(1);
+  std::vector<std::int32_t> ids;
+  for (std::size_t start = 0;;) {
+    const std::size_t comma = text.find(',', start);
+    const std::string_view item = text.substr(start, comma == std::string_view::npos ? comma : comma - start);
+    std::int32_t id = 0;
+    const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), id);
+    if (item.empty() || ec != std::errc{} || end != item.data() + item.size() || id < 0)
+      throw CLI::ValidationError("--ids", "the prompt must be comma-separated token ids (\"1,2,3\"); \"" +
+                                              std::string(item) + "\" is not a token id");
+    ids.push_back(id);
+    if (comma == std::string_view::npos) return ids;
+    start = comma + 1;
+  }
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw io_error("cannot read the prompt file " + path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void write_logits(const std::string& path, std::span<const float> logits) {
+  static_assert(std::endian::native == std::endian::little, "--dump-logits writes the host's float32 layout");
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(logits.data()), static_cast<std::streamsize>(logits.size_bytes()));
+  if (!out) throw io_error("cannot write " + path);
+}
+
+double ms_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+
+int run(const run_options& o) {
+  // Flags that make no sense together fail before the model loads.
+  std::string prompt_text = o.prompt_file.empty() ? o.prompt : read_file(o.prompt_file);
+  std::vector<std::int32_t> prompt;
+  if (o.ids) prompt = parse_ids(prompt_text);
+
+  const loaded_model m = load_model(o.model);
+  const auto vocab = static_cast<std::int64_t>(m.model.shape().vocab_size);
+  if (o.ids) {
+    for (const auto id : prompt)
+      if (id >= vocab)
+        throw invalid_argument("prompt token id " + std::to_string(id) + " is past the vocabulary of " +
+                               std::to_string(vocab) + " tokens");
+  } else {
+    prompt = m.tokenizer.encode(prompt_text, o.special ? special_tokens::allow : special_tokens::none);
+  }
+  if (prompt.empty()) throw invalid_argument("the prompt is empty");
+  const auto context = o.model.context;
+  const auto n = o.sampling.n_predict;
+  const auto prompt_len = static_cast<std::int64_t>(prompt.size());
+  if (prompt_len > context)
+    throw context_overflow("the prompt is " + std::to_string(prompt_len) + " tokens, past the context of " +
+                           std::to_string(context) + " (-c)");
+  // The last generated token is never fed back, so it needs no cache row.
+  if (n > 0 && prompt_len + n - 1 > context)
+    throw context_overflow("the prompt's " + std::to_string(prompt_len) + " tokens and -n " + std::to_string(n) +
+                           " new ones need a context of " + std::to_string(prompt_len + n - 1) + ", -c is " +
+                           std::to_string(context));
+
+  auto session = m.new_session(o.model);
+  if (!o.dump_logits.empty()) {
+    write_logits(o.dump_logits, session.prefill(prompt, logits_for::all));
+    session.reset();
+  }
+
+  sampling::sampler sampler(sampler_params(o.sampling, m.tokenizer));
+  sampler.accept(prompt);
+  stream_decoder decoder(m.tokenizer);
+  stop_string_filter filter(o.sampling.stop);
+  const auto show = [](const std::string& text) {
+    if (!text.empty()) std::cout << text << std::flush;
+  };
+
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<float> row;
+  const auto take = [&](std::span<const float> logits) { row.assign(logits.begin(), logits.end()); };
+  take(session.prefill(prompt));
+  const double prompt_ms = ms_since(start);
+  const auto decode_start = std::chrono::steady_clock::now();
+  std::int64_t generated = 0, decode_steps = 0;
+  bool context_full = false;
+  while (n != 0) {
+    const std::int32_t id = sampler.sample(row);
+    ++generated;
+    const bool stop = sampler.is_stop(id);
+    if (o.ids) {
+      std::cout << (generated > 1 ? " " : "") << id << std::flush;
+    } else if (!stop) {
+      show(filter.write(decoder.push(id)));
+      if (filter.stopped()) break;
+    }
+    if (stop || generated == n) break;
+    if (session.position() >= session.context()) {
+      context_full = true;
+      break;
+    }
+    take(session.decode(id));
+    ++decode_steps;
+  }
+  if (o.ids) {
+    std::cout << '\n';
+  } else {
+    show(filter.write(decoder.flush()));
+    show(filter.finish());
+    std::cout << '\n' << std::flush;
+  }
+  const double decode_ms = ms_since(decode_start);
+
+  if (context_full && !o.model.quiet)
+    std::cerr << "glm4: stopped at the end of the context (" << context << " tokens, -c)\n";
+  if (!o.model.quiet) {
+    std::ostringstream s;
+    s << std::fixed << std::setprecision(2) << "glm4: load " << m.load_seconds * 1e3 << " ms | prompt " << prompt_len
+      << " tokens, " << prompt_ms << " ms (" << std::setprecision(1) << 1e3 * static_cast<double>(prompt_len) / prompt_ms
+      << " t/s) | generated " << generated << " tokens, " << std::setprecision(2) << decode_ms << " ms";
+    if (decode_steps > 0)
+      s << " (" << std::setprecision(1) << 1e3 * static_cast<double>(decode_steps) / decode_ms << " t/s)";
+    std::cerr << s.str() << '\n';
+  }
+  return exit_ok;
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<run_options>();
+  auto* cmd = app.add_subcommand("run", "continue a prompt, streaming the text as it decodes");
+  add_model_options(*cmd, o->model);
+  auto* prompt = cmd->add_option("-p,--prompt", o->prompt, "the prompt (plain text; token ids with --ids)");
+  auto* file = cmd->add_option("-f,--file", o->prompt_file, "read the prompt from this file")->check(CLI::ExistingFile);
+  prompt->excludes(file);
+  cmd->add_flag("--special", o->special, "read special tokens in the prompt text (<|user|>, [gMASK]) as such");
+  cmd->add_flag("--ids", o->ids,
+                "the prompt is comma-separated token ids; print the generated ids on one line instead of text");
+  cmd->add_option("--dump-logits", o->dump_logits,
+                  "write the prompt's logits to FILE: prompt length x vocabulary float32 little-endian rows");
+  add_sampling_options(*cmd, o->sampling);
+  cmd->callback([o, &exit_code, prompt, file] {
+    if (prompt->count() == 0 && file->count() == 0) throw CLI::RequiredError("-p,--prompt or -f,--file");
+    exit_code = run(*o);
+  });
+}
+
+}  // namespace glm4::app
