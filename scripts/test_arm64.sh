@@ -8,7 +8,8 @@
 # and q8_0 decode with sdot (GLM4_GEMV_NEON_DOTPROD); and all of them for SVE
 # (-march=...+sve: Highway's SVE target, scalable for f32/bf16/f16, the
 # quantized formats on 128-bit tags) with qemu's vector length at 256 and
-# 512 bits, where a kernel that assumes 128-bit lanes would fail.
+# 512 bits, where a kernel that assumes 128-bit lanes would fail. Then the
+# whole model: golden-logit and GGUF tests with +dotprod, and with SVE.
 # Static binaries, Boost.Test header-only (GLM4_TEST_HEADER_ONLY), Highway
 # header-only (HWY_COMPILE_ONLY_STATIC: no libhwy at link time).
 # Usage: scripts/test_arm64.sh [out_dir]   (default build-arm64/)
@@ -60,4 +61,14 @@ for src in "${sources[@]}"; do
   run "${name}_sve" armv8.2-a+sve+crypto "$src" 256 512
 done
 run quant_dot_test_sve_dotprod armv8.2-a+sve+dotprod+crypto tests/kernels/quant_dot_test.cpp 256
-echo "arm64 kernel tests passed"
+
+# The whole model: the golden-logit tests (every fixture folder against
+# transformers) and the GGUF fixtures against llama.cpp's bounds, as on x86,
+# for NEON with the dot-product extension and for SVE.
+FLAGS+=("-DGLM4_TEST_DATA_DIR=\"$PWD/tests/data\"")
+for src in tests/model/golden_test.cpp tests/model/gguf_logits_test.cpp; do
+  name=$(basename "$src" .cpp)
+  run "${name}_dotprod" armv8.2-a+dotprod+crypto "$src"
+  run "${name}_sve_dotprod" armv8.2-a+sve+dotprod+crypto "$src" 256
+done
+echo "arm64 kernel and whole-model tests passed"

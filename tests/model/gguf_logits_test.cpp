@@ -6,7 +6,11 @@
 // per prompt; F16 far closer; and greedy tokens equal wherever the
 // reference's top-2 margin exceeds the format's error.
 #define BOOST_TEST_MODULE gguf_logits
+#ifdef GLM4_TEST_HEADER_ONLY  // the static ARM64 build (scripts/test_arm64.sh)
+#include <boost/test/included/unit_test.hpp>
+#else
 #include <boost/test/unit_test.hpp>
+#endif
 
 #include <fstream>
 

@@ -1,7 +1,11 @@
 // The forward pass against transformers: every fixture model, every prompt,
 // logits at every position, the cached decode path, and greedy generation.
 #define BOOST_TEST_MODULE golden
+#ifdef GLM4_TEST_HEADER_ONLY  // the static ARM64 build (scripts/test_arm64.sh)
+#include <boost/test/included/unit_test.hpp>
+#else
 #include <boost/test/unit_test.hpp>
+#endif
 #include <boost/mpl/list.hpp>
 
 #include <cstdio>
