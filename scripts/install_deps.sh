@@ -9,6 +9,8 @@ DEPS=(build-essential cmake pkg-config libhwy-dev nlohmann-json3-dev libboost-te
 
 missing=()
 for p in "${DEPS[@]}"; do
+  # NodeSource's nodejs package ships npm and conflicts with Debian's.
+  [ "$p" = npm ] && command -v npm > /dev/null && continue
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
