@@ -51,9 +51,7 @@ int main(int argc, char** argv) {
   int exit_code = glm4::app::exit_ok;
   glm4::app::add_run_command(app, exit_code);
   glm4::app::add_chat_command(app, exit_code);
-#ifdef GLM4_CLI_HAS_SERVE
   glm4::app::add_serve_command(app, exit_code);
-#endif
   glm4::app::add_info_command(app, exit_code);
   glm4::app::add_quantize_command(app, exit_code);
   try {
