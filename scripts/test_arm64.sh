@@ -9,7 +9,8 @@
 # (-march=...+sve: Highway's SVE target, scalable for f32/bf16/f16, the
 # quantized formats on 128-bit tags) with qemu's vector length at 256 and
 # 512 bits, where a kernel that assumes 128-bit lanes would fail. Then the
-# whole model: golden-logit and GGUF tests with +dotprod, and with SVE.
+# whole model: golden-logit and GGUF tests with +dotprod, and with SVE, and
+# the glm4 command built with cmake/toolchains/aarch64-linux-gnu.cmake.
 # Static binaries, Boost.Test header-only (GLM4_TEST_HEADER_ONLY), Highway
 # header-only (HWY_COMPILE_ONLY_STATIC: no libhwy at link time).
 # Usage: scripts/test_arm64.sh [out_dir]   (default build-arm64/)
@@ -71,4 +72,28 @@ for src in tests/model/golden_test.cpp tests/model/gguf_logits_test.cpp; do
   run "${name}_dotprod" armv8.2-a+dotprod+crypto "$src"
   run "${name}_sve_dotprod" armv8.2-a+sve+dotprod+crypto "$src" 256
 done
-echo "arm64 kernel and whole-model tests passed"
+
+# The glm4 command, cross-built with CMake and the toolchain file (static,
+# without the server), through the same end-to-end checks as on x86: greedy
+# ids equal transformers' for the reference prompts, text mode equals the
+# decoded --ids mode on the folder and every GGUF fixture.
+command_checks() {  # name march [SVE vector length in bits]
+  local dir="$OUT/cmake-$1" cpu=max
+  [ $# -gt 2 ] && cpu="max,sve$3=on"
+  printf '== glm4 command, %s (%s)\n' "$1" "$2"
+  cmake -S . -B "$dir" --toolchain cmake/toolchains/aarch64-linux-gnu.cmake -DGLM4_AARCH64_MARCH="$2" \
+    -DCMAKE_BUILD_TYPE=Release -DGLM4_BUILD_TESTS=OFF -DGLM4_BUILD_EXAMPLES=OFF -DGLM4_INSTALL=OFF > "$dir.configure.log"
+  cmake --build "$dir" --target glm4-cli -j "${JOBS:-2}" > "$dir.build.log"
+  "$CXX" "${FLAGS[@]}" "-march=$2" tests/apps/reference_dump.cpp -o "$dir/reference_dump"
+  for tool in glm4:bin/glm4 reference_dump:reference_dump; do
+    printf '#!/bin/sh\nexec qemu-aarch64 -cpu %s "%s" "$@"\n' "$cpu" "$PWD/$dir/${tool#*:}" > "$dir/${tool%%:*}.sh"
+    chmod +x "$dir/${tool%%:*}.sh"
+  done
+  "$dir/glm4.sh" --version
+  for script in run_reference run_text; do
+    bash "tests/apps/$script.sh" "$dir/glm4.sh" "$dir/reference_dump.sh" "$PWD/tests/data" "$dir/scratch-$script" ""
+  done
+}
+command_checks dotprod armv8.2-a+dotprod+crypto
+command_checks sve_dotprod armv8.2-a+sve+dotprod+crypto 256
+echo "arm64 kernel, whole-model and glm4 command tests passed"

@@ -12,6 +12,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <glm4/build_info.hpp>
 #include <glm4/version.hpp>
 
 #include "commands.hpp"
@@ -45,13 +46,16 @@ int main(int argc, char** argv) {
   for (const auto& a : args) argp.push_back(a.c_str());
 
   CLI::App app("glm4 " GLM4_VERSION_STRING ": GLM-4 models on CPUs", "glm4");
-  app.set_version_flag("--version", "glm4 " GLM4_VERSION_STRING);
+  const auto build = glm4::build_info();
+  app.set_version_flag("--version", "glm4 " GLM4_VERSION_STRING " (" + std::string(build.simd_target) +
+                                        ", integer kernels " + std::string(build.integer_kernels) +
+                                        (glm4::app::has_server ? "" : ", built without the server") + ")");
   app.footer(exit_codes);
   app.require_subcommand(1);
   int exit_code = glm4::app::exit_ok;
   glm4::app::add_run_command(app, exit_code);
   glm4::app::add_chat_command(app, exit_code);
-  glm4::app::add_serve_command(app, exit_code);
+  if constexpr (glm4::app::has_server) glm4::app::add_serve_command(app, exit_code);
   glm4::app::add_info_command(app, exit_code);
   glm4::app::add_quantize_command(app, exit_code);
   try {
