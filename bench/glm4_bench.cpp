@@ -36,6 +36,7 @@
 #include <string_view>
 #include <vector>
 
+#include <glm4/build_info.hpp>
 #include <glm4/config/test_models.hpp>
 #include <glm4/glm4.hpp>
 #include <glm4/io/gguf_source.hpp>
@@ -219,6 +220,10 @@ int run_bench(const options& opt, const glm4::model_file& file, const file_facts
   const auto& weights = model->network().weights();
   const double token_bytes = static_cast<double>(weights.matrix_bytes() - weights.embed_tokens.bytes());
 
+  const auto build = glm4::build_info();
+  std::fprintf(stderr, "glm4-bench: glm4 %.*s, SIMD target %.*s, integer kernels %.*s\n",
+               static_cast<int>(build.version.size()), build.version.data(), static_cast<int>(build.simd_target.size()),
+               build.simd_target.data(), static_cast<int>(build.integer_kernels.size()), build.integer_kernels.data());
   std::fprintf(stderr, "glm4-bench: %s as %.*s (%s file, %.*s weights), loaded in %.2f s; %zu threads, context %lld\n",
                opt.model.string().c_str(), static_cast<int>(C::name.size()), C::name.data(), facts.type_label.c_str(),
                static_cast<int>(file_type.size()), file_type.data(), load_s, opt.threads,

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include <hwy/targets.h>
+#include <glm4/build_info.hpp>
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
@@ -62,6 +62,7 @@ int info(const info_options& o) {
   add("file", file.path().string());
   add("name", file.name());
   add("kind", file.is_gguf() ? "GGUF" : "Hugging Face folder");
+  if (const auto label = file.llama_file_type(); !label.empty()) add("llama.cpp type", label);
   add("architecture", architecture_of(file));
   add("block style", std::string(to_string(s.style)));
   add("layers", std::to_string(s.num_layers));
@@ -79,13 +80,21 @@ int info(const info_options& o) {
   const auto kv_per_token = 2 * static_cast<std::size_t>(s.num_layers * s.num_kv_heads * s.head_dim) *
                             kv_element_bytes(m.cache_type);
   const auto kv_total = kv_per_token * static_cast<std::size_t>(o.model.context);
-  const std::string simd = hwy::TargetName(HWY_STATIC_TARGET);
+  const auto build = build_info();
+  const std::string simd = std::string(build.simd_target) + " (integer kernels: " + std::string(build.integer_kernels) + ")";
+  // The kernel each of the file's matrix types runs in this build.
+  std::string kernels;
+  for (const auto& [t, count] : types)
+    for (const auto& f : build.formats)
+      if (f.format == t) kernels += (kernels.empty() ? "" : ", ") + t + " " + std::string(to_string(f.kind));
   add("configuration", std::string(m.model.config_name()));
   add("file type", std::string(m.model.file_type()));
   add("weights", mib(m.model.weight_bytes()) + " (" + std::to_string(m.model.weight_bytes()) + " bytes)");
   add("kv cache", std::string(to_string(m.cache_type)) + ", " + std::to_string(kv_per_token) + " bytes per token, " +
                       mib(kv_total) + " at -c " + std::to_string(o.model.context));
+  add("memory", mib(m.model.weight_bytes() + kv_total) + " (weights + kv cache at -c " + std::to_string(o.model.context) + ")");
   add("simd target", simd);
+  add("kernels", kernels);
   add("chat format", std::string(chat::to_string(m.chat_format)));
   add("tokenizer", std::to_string(m.tokenizer.vocab_size()) + " tokens");
   if (!o.json) {
@@ -111,7 +120,14 @@ int info(const info_options& o) {
                    {"bytes_per_token", kv_per_token},
                    {"context", o.model.context},
                    {"bytes", kv_total}};
-  j["simd_target"] = simd;
+  if (const auto label = file.llama_file_type(); !label.empty()) j["llama_file_type"] = label;
+  j["memory_bytes"] = m.model.weight_bytes() + kv_total;
+  j["simd_target"] = build.simd_target;
+  j["integer_kernels"] = build.integer_kernels;
+  j["kernels"] = nlohmann::ordered_json::object();
+  for (const auto& [t, count] : types)
+    for (const auto& f : build.formats)
+      if (f.format == t) j["kernels"][t] = to_string(f.kind);
   j["chat_format"] = chat::to_string(m.chat_format);
   j["tokenizer_tokens"] = m.tokenizer.vocab_size();
   std::cout << j.dump(2) << '\n';
