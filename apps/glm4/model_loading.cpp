@@ -3,7 +3,10 @@
 // file of the command sees only any_model and any_session.
 #include "model_loading.hpp"
 
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdio>
 #include <iomanip>
 #include <iostream>
 #include <map>
@@ -66,6 +69,20 @@ loaded_model load_model(const model_options& o) {
   const auto file = model_file::open(o.path);
   open_options how{.file_type = o.file_type};
   if (o.quiet) how.load.note = nullptr;
+  // A bar on a terminal once loading takes a while (a conversion at load);
+  // a file used in place loads in milliseconds and shows none.
+  bool bar_shown = false;
+  if (!o.quiet && isatty(STDERR_FILENO) != 0)
+    how.load.progress = [&](std::size_t done, std::size_t total) {
+      if (!bar_shown && std::chrono::steady_clock::now() - start < std::chrono::milliseconds(500)) return;
+      constexpr std::size_t width = 40;
+      const std::size_t filled = total ? width * done / total : width;
+      std::fprintf(stderr, "\rglm4: loading [%s%s] %zu/%zu matrices", std::string(filled, '#').c_str(),
+                   std::string(width - filled, ' ').c_str(), done, total);
+      if (done == total) std::fputc('\n', stderr);
+      std::fflush(stderr);
+      bar_shown = done != total;
+    };
   auto model = any_model::open<known_configs>(file, how);
   auto tokenizer = open_tokenizer(o.path);
   const auto format = o.chat_format.empty() ? chat::detect_format(o.path) : *chat::parse_format(o.chat_format);

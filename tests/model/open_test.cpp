@@ -170,3 +170,16 @@ BOOST_AUTO_TEST_CASE(tokenizer_and_chat_format_come_from_where_the_model_keeps_t
   BOOST_TEST(chat::to_string(chat::detect_format(testing::model_dir("glm-tiny-chatglm"))) == "glm4_chat");
   BOOST_TEST(error_of([] { open_tokenizer(GLM4_TEST_DATA_DIR); }).find("has no tokenizer.json") != std::string::npos);
 }
+
+BOOST_AUTO_TEST_CASE(loading_reports_progress_once_per_matrix) {
+  std::vector<std::pair<std::size_t, std::size_t>> calls;
+  open_options options;
+  options.load.progress = [&](std::size_t done, std::size_t total) { calls.emplace_back(done, total); };
+  const auto m = any_model::open<test_configs>(gguf_path("glm-tiny-chatglm-Q8_0.gguf"), options);  // fused qkv
+  const std::size_t total = 2 + 6 * static_cast<std::size_t>(m.shape().num_layers);
+  BOOST_REQUIRE(calls.size() == total);
+  for (std::size_t i = 0; i < calls.size(); ++i) {
+    BOOST_TEST(calls[i].first == i + 1);
+    BOOST_TEST(calls[i].second == total);
+  }
+}

@@ -1,11 +1,12 @@
 // How a checkpoint is loaded into a compiled weight scheme.
 #pragma once
 
-#include "glm4/kernels/target.hpp"
-
+#include <cstddef>
 #include <functional>
 #include <iostream>
 #include <string>
+
+#include "glm4/kernels/target.hpp"
 
 namespace glm4::inline GLM4_TARGET {
 
@@ -16,6 +17,9 @@ struct load_options {
   bool strict_types = false;
   // Receives one line per tensor role and type pair that was converted.
   std::function<void(const std::string&)> note = [](const std::string& line) { std::clog << "glm4: " << line << '\n'; };
+  // Called after each weight matrix is in place (or converted): matrices
+  // done and in all, for a progress bar while a conversion takes time.
+  std::function<void(std::size_t done, std::size_t total)> progress;
 };
 
 }  // namespace glm4::inline GLM4_TARGET

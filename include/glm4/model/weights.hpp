@@ -130,16 +130,22 @@ class tensor_taker {
   // it is one of its own.
   template <weights::role_format R>
   weight_matrix<R> role_rows(const io::source_tensor& t, std::size_t row0, std::size_t rows) {
+    weight_matrix<R> out;
     if constexpr (quant::block_format<R>) {
-      return rows_of<R>(t, row0, rows);
+      out = rows_of<R>(t, row0, rows);
     } else {
-      return [&]<quant::block_format First, quant::block_format... Rest>(weights::any_of<First, Rest...>*) {
-        std::optional<weight_matrix<R>> out;
-        ((t.type == Rest::type ? (out = rows_of<Rest>(t, row0, rows), true) : false) || ...);
-        return out ? *out : weight_matrix<R>(rows_of<First>(t, row0, rows));
+      out = [&]<quant::block_format First, quant::block_format... Rest>(weights::any_of<First, Rest...>*) {
+        std::optional<weight_matrix<R>> kept;
+        ((t.type == Rest::type ? (kept = rows_of<Rest>(t, row0, rows), true) : false) || ...);
+        return kept ? *kept : weight_matrix<R>(rows_of<First>(t, row0, rows));
       }(static_cast<R*>(nullptr));
     }
+    if (options_.progress) options_.progress(++matrices_done_, matrices_total_);
+    return out;
   }
+
+  // How many matrices load_weights will take, for load_options::progress.
+  void expect_matrices(std::size_t total) { matrices_total_ = total; }
 
   template <weights::role_format R>
   weight_matrix<R> matrix_of(const std::string& name, std::int64_t rows, std::int64_t cols) {
@@ -185,6 +191,7 @@ class tensor_taker {
   const io::tensor_source& src_;
   const load_options& options_;
   std::set<std::string> taken_, reported_;
+  std::size_t matrices_done_ = 0, matrices_total_ = 0;
 };
 
 }  // namespace detail
@@ -194,6 +201,7 @@ model_weights<S> load_weights(const io::tensor_source& src, const model_shape& s
   using attn_t = typename S::attention;
   using ffn_t = typename S::ffn;
   detail::tensor_taker take(src, options);
+  take.expect_matrices(2 + 6 * static_cast<std::size_t>(s.num_layers));  // embedding, q k v o gate_up down, output
   model_weights<S> w;
   const auto H = s.hidden_size, Q = s.q_dim(), KV = s.kv_dim(), I = s.intermediate_size;
 

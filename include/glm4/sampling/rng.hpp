@@ -4,9 +4,9 @@
 // give the same tokens with libstdc++, libc++ and MSVC alike.
 #pragma once
 
-#include "glm4/kernels/target.hpp"
-
 #include <cstdint>
+
+#include "glm4/kernels/target.hpp"
 
 namespace glm4::inline GLM4_TARGET::sampling {
 
