@@ -16,6 +16,7 @@
 #include "glm4/kernels/activation_q16.hpp"
 #include "glm4/kernels/activation_q8.hpp"
 #include "glm4/kernels/target.hpp"
+#include "glm4/quant/five_bit_codes.hpp"
 #include "glm4/quant/q5_0.hpp"
 
 namespace glm4::inline GLM4_TARGET::kernels {
@@ -27,11 +28,7 @@ template <>
 struct dot_traits<quant::q5_0> : q16_activation {
   using block = quant::q5_0::block;
 
-  static std::uint32_t high_bits(const block& b) {
-    std::uint32_t qh;
-    std::memcpy(&qh, b.qh, sizeof qh);  // little-endian uint32 (x86, arm64)
-    return qh;
-  }
+  static std::uint32_t high_bits(const block& b) { return quant::five_bit::high_bits(b.qh); }
 
   // Scalar integer reference.
   static float reference_dot(const block* w, const activation* a, std::size_t n) {

@@ -9,10 +9,10 @@
 #pragma once
 
 #include <algorithm>
-#include <cfloat>
 #include <cstdint>
 
 #include "glm4/quant/block_format.hpp"
+#include "glm4/quant/block_range.hpp"
 #include "glm4/quant/f16.hpp"
 #include "glm4/quant/strict_fp.hpp"
 
@@ -44,12 +44,7 @@ struct q4_1 {
 
   static void quantize(const float* in, block* dst, std::size_t n) {
     for (std::size_t b = 0; b < n / block_elems; ++b, in += block_elems) {
-      float min = FLT_MAX;
-      float max = -FLT_MAX;
-      for (std::size_t j = 0; j < block_elems; ++j) {
-        if (in[j] < min) min = in[j];
-        if (in[j] > max) max = in[j];
-      }
+      const auto [min, max] = block_range(in, block_elems);
       const float d = (max - min) / 15.0f;
       const float id = d != 0.0f ? 1.0f / d : 0.0f;
       dst[b].d = f16::from_float(d);

@@ -16,6 +16,7 @@
 
 #include "glm4/quant/block_format.hpp"
 #include "glm4/quant/f16.hpp"
+#include "glm4/quant/five_bit_codes.hpp"
 #include "glm4/quant/signed_absmax.hpp"
 #include "glm4/quant/strict_fp.hpp"
 
@@ -37,13 +38,9 @@ struct q5_0 {
   static void dequantize(const block* src, float* out, std::size_t n) {
     for (std::size_t b = 0; b < n / block_elems; ++b, out += block_elems) {
       const float d = f16::to_float(src[b].d);
-      const std::uint32_t qh = high_bits(src[b]);
-      for (std::size_t j = 0; j < 16; ++j) {
-        const int lo = (src[b].qs[j] & 0x0f) | static_cast<int>(((qh >> j) & 1u) << 4);
-        const int hi = (src[b].qs[j] >> 4) | static_cast<int>(((qh >> (j + 16)) & 1u) << 4);
-        out[j] = static_cast<float>(lo - 16) * d;
-        out[j + 16] = static_cast<float>(hi - 16) * d;
-      }
+      const std::uint32_t high = five_bit::high_bits(src[b].qh);
+      for (std::size_t j = 0; j < block_elems; ++j)
+        out[j] = static_cast<float>(five_bit::code(src[b].qs, high, j) - 16) * d;
     }
   }
 
@@ -52,22 +49,10 @@ struct q5_0 {
       const float d = signed_absmax(in, block_elems) / -16.0f;
       const float id = d != 0.0f ? 1.0f / d : 0.0f;
       dst[b].d = f16::from_float(d);
-      std::uint32_t qh = 0;
-      for (std::size_t j = 0; j < 16; ++j) {
-        const int lo = std::min(31, static_cast<int>(in[j] * id + 16.5f));
-        const int hi = std::min(31, static_cast<int>(in[j + 16] * id + 16.5f));
-        dst[b].qs[j] = static_cast<std::uint8_t>((lo & 0x0f) | ((hi & 0x0f) << 4));
-        qh |= static_cast<std::uint32_t>(lo >> 4) << j;
-        qh |= static_cast<std::uint32_t>(hi >> 4) << (j + 16);
-      }
-      for (std::size_t k = 0; k < 4; ++k) dst[b].qh[k] = static_cast<std::uint8_t>(qh >> (8 * k));
+      int q[block_elems];
+      for (std::size_t j = 0; j < block_elems; ++j) q[j] = std::min(31, static_cast<int>(in[j] * id + 16.5f));
+      five_bit::store(q, dst[b].qs, dst[b].qh);
     }
-  }
-
- private:
-  static std::uint32_t high_bits(const block& b) {
-    return static_cast<std::uint32_t>(b.qh[0]) | static_cast<std::uint32_t>(b.qh[1]) << 8 |
-           static_cast<std::uint32_t>(b.qh[2]) << 16 | static_cast<std::uint32_t>(b.qh[3]) << 24;
   }
 };
 

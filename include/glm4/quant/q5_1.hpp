@@ -15,11 +15,12 @@
 #pragma once
 
 #include <algorithm>
-#include <cfloat>
 #include <cstdint>
 
 #include "glm4/quant/block_format.hpp"
+#include "glm4/quant/block_range.hpp"
 #include "glm4/quant/f16.hpp"
+#include "glm4/quant/five_bit_codes.hpp"
 #include "glm4/quant/strict_fp.hpp"
 
 namespace glm4::quant {
@@ -42,44 +43,22 @@ struct q5_1 {
     for (std::size_t b = 0; b < n / block_elems; ++b, out += block_elems) {
       const float d = f16::to_float(src[b].d);
       const float m = f16::to_float(src[b].m);
-      const std::uint32_t qh = high_bits(src[b]);
-      for (std::size_t j = 0; j < 16; ++j) {
-        const int lo = (src[b].qs[j] & 0x0f) | static_cast<int>(((qh >> j) & 1u) << 4);
-        const int hi = (src[b].qs[j] >> 4) | static_cast<int>(((qh >> (j + 16)) & 1u) << 4);
-        out[j] = static_cast<float>(lo) * d + m;
-        out[j + 16] = static_cast<float>(hi) * d + m;
-      }
+      const std::uint32_t high = five_bit::high_bits(src[b].qh);
+      for (std::size_t j = 0; j < block_elems; ++j) out[j] = static_cast<float>(five_bit::code(src[b].qs, high, j)) * d + m;
     }
   }
 
   static void quantize(const float* in, block* dst, std::size_t n) {
     for (std::size_t b = 0; b < n / block_elems; ++b, in += block_elems) {
-      float min = FLT_MAX;
-      float max = -FLT_MAX;
-      for (std::size_t j = 0; j < block_elems; ++j) {
-        if (in[j] < min) min = in[j];
-        if (in[j] > max) max = in[j];
-      }
+      const auto [min, max] = block_range(in, block_elems);
       const float d = (max - min) / 31.0f;
       const float id = d != 0.0f ? 1.0f / d : 0.0f;
       dst[b].d = f16::from_float(d);
       dst[b].m = f16::from_float(min);
-      std::uint32_t qh = 0;
-      for (std::size_t j = 0; j < 16; ++j) {
-        const int lo = std::min(31, static_cast<int>((in[j] - min) * id + 0.5f));
-        const int hi = std::min(31, static_cast<int>((in[j + 16] - min) * id + 0.5f));
-        dst[b].qs[j] = static_cast<std::uint8_t>((lo & 0x0f) | ((hi & 0x0f) << 4));
-        qh |= static_cast<std::uint32_t>(lo >> 4) << j;
-        qh |= static_cast<std::uint32_t>(hi >> 4) << (j + 16);
-      }
-      for (std::size_t k = 0; k < 4; ++k) dst[b].qh[k] = static_cast<std::uint8_t>(qh >> (8 * k));
+      int q[block_elems];
+      for (std::size_t j = 0; j < block_elems; ++j) q[j] = std::min(31, static_cast<int>((in[j] - min) * id + 0.5f));
+      five_bit::store(q, dst[b].qs, dst[b].qh);
     }
-  }
-
- private:
-  static std::uint32_t high_bits(const block& b) {
-    return static_cast<std::uint32_t>(b.qh[0]) | static_cast<std::uint32_t>(b.qh[1]) << 8 |
-           static_cast<std::uint32_t>(b.qh[2]) << 16 | static_cast<std::uint32_t>(b.qh[3]) << 24;
   }
 };
 
