@@ -28,9 +28,7 @@ int main(int argc, char** argv) {
     auto session = model.new_session({.context = 4096});
 
     auto params = format == glm4::chat::format::glm_z1 ? glm4::sampling::params::glm_z1() : glm4::sampling::params{};
-    params.stop_ids.clear();
-    for (const char* name : {"<|endoftext|>", "<|user|>", "<|observation|>"})
-      if (const auto id = tokenizer.token_id(name)) params.stop_ids.push_back(*id);
+    params.stop_ids = glm4::chat::end_of_turn_ids(tokenizer);  // by name: the test models number them differently
     glm4::sampling::sampler sampler(params);
 
     std::vector<glm4::chat::message> history;

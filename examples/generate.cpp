@@ -30,9 +30,7 @@ int main(int argc, char** argv) {
     glm4::sampling::params params;
     params.temperature = 0.7f;
     params.top_p = 0.9f;
-    params.stop_ids.clear();  // the end-of-turn tokens, by name: the test models number them differently
-    for (const char* name : {"<|endoftext|>", "<|user|>", "<|observation|>"})
-      if (const auto id = tokenizer.token_id(name)) params.stop_ids.push_back(*id);
+    params.stop_ids = glm4::chat::end_of_turn_ids(tokenizer);  // by name: the test models number them differently
     glm4::sampling::sampler sampler(params);
     glm4::stream_decoder text(tokenizer);  // never prints half a UTF-8 character
 

@@ -3,8 +3,10 @@
 #   1. Release build of everything in build/, the whole test suite;
 #   2. every ```cpp block of README.md and docs/*.md compiled
 #      (scripts/check_doc_snippets.sh, -fsyntax-only), so the docs keep up;
-#   3. AddressSanitizer + UBSan build in build-asan/, the tests of the
-#      error paths (bad and truncated files), where memory bugs would hide;
+#   3. AddressSanitizer + UBSan build in build-asan/ (library tests; not
+#      the command, whose end-to-end scripts are not test executables), the
+#      tests of the error paths (bad and truncated files), where memory bugs
+#      would hide;
 #   4. the ways into the library, each built and run as a user's project
 #      would: `cmake --install` to a temporary prefix (no lib/ in it) with
 #      tests/consumer (find_package), the same program through pkg-config,
@@ -12,7 +14,9 @@
 #      tests/consumer_subdir (add_subdirectory), tests/consumer_fetchcontent
 #      (FetchContent of this checkout); the vcpkg port's steps
 #      (scripts/test_vcpkg_port.sh);
-#   5. the kernel tests cross-built for aarch64 and run under qemu;
+#   5. ARM64 under qemu: the kernel tests, the golden-logit and GGUF tests
+#      and the glm4 command (cmake/toolchains/aarch64-linux-gnu.cmake), for
+#      NEON, +dotprod and SVE;
 #   6. the kernel tests built for the other x86 targets (AVX2; AVX-512 VNNI
 #      without VBMI), run where the CPU has them.
 # JOBS (default 2) sets build and test parallelism; ASAN_TESTS the ctest
@@ -36,7 +40,7 @@ stage "2/6 README.md and docs/*.md code blocks compile"
 SNIPPET_JOBS=$JOBS bash scripts/check_doc_snippets.sh
 
 stage "3/6 ASan + UBSan build, tests matching /$ASAN_TESTS/ (build-asan/)"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGLM4_BUILD_EXAMPLES=OFF \
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGLM4_BUILD_EXAMPLES=OFF -DGLM4_BUILD_APPS=OFF \
   -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 # Every test executable is named like its test, so only the chosen ones are built.
 mapfile -t asan_targets < <(ctest --test-dir build-asan -N -R "$ASAN_TESTS" 2>/dev/null |
@@ -103,7 +107,7 @@ bash scripts/check_consumer_build.sh "$consumers/test_package.log" "$consumers/t
 # The vcpkg port's steps, emulated (docs/packaging.md says what that proves).
 bash scripts/test_vcpkg_port.sh "$consumers/vcpkg"
 
-stage "5/6 kernel tests on ARM64 (cross-built, run under qemu-aarch64)"
+stage "5/6 ARM64 under qemu-aarch64: kernel, whole-model and glm4 command tests"
 bash scripts/test_arm64.sh build-arm64
 
 stage "6/6 kernel tests for the AVX2 and AVX-512 VNNI (no VBMI) targets"

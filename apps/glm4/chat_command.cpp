@@ -154,7 +154,7 @@ int chat(const chat_options& o) {
     sampling::sampler sampler(turn_params);
     sampler.accept(prompt);
     stream_decoder decoder(m.tokenizer);
-    stop_string_filter filter(o.sampling.stop);
+    chat::reply_stream filter(chat::reply_stream::mode::text, o.sampling.stop);
     reply_printer out(m.chat_format == chat::format::glm_z1, stdout_terminal);
 
     const auto start = std::chrono::steady_clock::now();
@@ -178,7 +178,7 @@ int chat(const chat_options& o) {
       const std::int32_t id = sampler.sample(row);
       ++generated;
       if (sampler.is_stop(id)) break;
-      show(filter.write(decoder.push(id)));
+      show(filter.write(decoder.push(id)).content);
       if (filter.stopped()) break;
       if (session.position() >= session.context()) {
         context_full = true;
@@ -187,8 +187,8 @@ int chat(const chat_options& o) {
       take(session.decode(id));
       cached.push_back(id);
     }
-    show(filter.write(decoder.flush()));
-    show(filter.finish());
+    show(filter.write(decoder.flush()).content);
+    show(filter.finish().content);
     out.finish();
     const double decode_ms = ms_since(decode_start);
     if (interrupted) std::cerr << "glm4: reply stopped (Ctrl-C)\n";

@@ -107,7 +107,7 @@ int run(const run_options& o) {
   sampling::sampler sampler(sampler_params(o.sampling, m.tokenizer));
   sampler.accept(prompt);
   stream_decoder decoder(m.tokenizer);
-  stop_string_filter filter(o.sampling.stop);
+  chat::reply_stream filter(chat::reply_stream::mode::text, o.sampling.stop);
   const auto show = [](const std::string& text) {
     if (!text.empty()) std::cout << text << std::flush;
   };
@@ -127,7 +127,7 @@ int run(const run_options& o) {
     if (o.ids) {
       std::cout << (generated > 1 ? " " : "") << id << std::flush;
     } else if (!stop) {
-      show(filter.write(decoder.push(id)));
+      show(filter.write(decoder.push(id)).content);
       if (filter.stopped()) break;
     }
     if (stop || generated == n) break;
@@ -141,8 +141,8 @@ int run(const run_options& o) {
   if (o.ids) {
     std::cout << '\n';
   } else {
-    show(filter.write(decoder.flush()));
-    show(filter.finish());
+    show(filter.write(decoder.flush()).content);
+    show(filter.finish().content);
     std::cout << '\n' << std::flush;
   }
   const double decode_ms = ms_since(decode_start);

@@ -1,5 +1,5 @@
 // The sampling flags `glm4 run` and `glm4 chat` share, named and defaulted as
-// llama-cli's, and the few helpers both print text with.
+// llama-cli's, and the sampler parameters they make.
 #pragma once
 
 #include <cstdint>
@@ -51,16 +51,6 @@ inline void add_sampling_options(CLI::App& command, sampling_options& o) {
   command.add_flag("--ignore-eos", o.ignore_eos, "keep generating past the model's end-of-turn tokens");
 }
 
-// The ids of the tokens that end a turn in this vocabulary: <|endoftext|>,
-// <|user|>, <|observation|> (chat/stop_ids.hpp; the small test models number
-// them differently, so they are looked up by name).
-inline std::vector<std::int32_t> end_of_turn_ids(const tokenizer& tok) {
-  std::vector<std::int32_t> ids;
-  for (const char* name : {"<|endoftext|>", "<|user|>", "<|observation|>"})
-    if (const auto id = tok.token_id(name)) ids.push_back(*id);
-  return ids;
-}
-
 inline sampling::params sampler_params(const sampling_options& o, const tokenizer& tok) {
   sampling::params p;
   p.temperature = o.temperature;
@@ -71,48 +61,8 @@ inline sampling::params sampler_params(const sampling_options& o, const tokenize
   p.presence_penalty = o.presence_penalty;
   p.frequency_penalty = o.frequency_penalty;
   p.seed = o.seed;
-  p.stop_ids = o.ignore_eos ? std::vector<std::int32_t>{} : end_of_turn_ids(tok);
+  p.stop_ids = o.ignore_eos ? std::vector<std::int32_t>{} : chat::end_of_turn_ids(tok);
   return p;
 }
-
-// Text decoded as it streams, cut at the first stop string: write() returns
-// what may be shown now, holding back a tail that could still begin a stop
-// string; stopped() says a stop string was found (nothing after it is given).
-class stop_string_filter {
- public:
-  explicit stop_string_filter(std::vector<std::string> stops) : stops_(std::move(stops)) {
-    std::erase_if(stops_, [](const std::string& s) { return s.empty(); });
-  }
-
-  std::string write(std::string_view text) {
-    if (stopped_) return {};
-    pending_ += text;
-    std::size_t cut = std::string::npos;
-    for (const auto& s : stops_) cut = std::min(cut, pending_.find(s));
-    if (cut != std::string::npos) {
-      stopped_ = true;
-      std::string out = pending_.substr(0, cut);
-      pending_.clear();
-      return out;
-    }
-    std::size_t keep = 0;  // the longest tail that is a proper prefix of a stop string
-    for (const auto& s : stops_)
-      for (std::size_t n = std::min(s.size() - 1, pending_.size()); n > keep; --n)
-        if (std::string_view(pending_).substr(pending_.size() - n) == std::string_view(s).substr(0, n)) {
-          keep = n;
-          break;
-        }
-    std::string out = pending_.substr(0, pending_.size() - keep);
-    pending_.erase(0, pending_.size() - keep);
-    return out;
-  }
-  std::string finish() { return stopped_ ? std::string() : std::exchange(pending_, {}); }
-  bool stopped() const { return stopped_; }
-
- private:
-  std::vector<std::string> stops_;
-  std::string pending_;
-  bool stopped_ = false;
-};
 
 }  // namespace glm4::app

@@ -9,8 +9,10 @@
 #pragma once
 
 #include "glm4/chat/detect.hpp"
+#include "glm4/chat/end_of_turn.hpp"
 #include "glm4/chat/message.hpp"
 #include "glm4/chat/reply.hpp"
+#include "glm4/chat/reply_stream.hpp"
 #include "glm4/chat/template.hpp"
 #include "glm4/config/model_config.hpp"
 #include "glm4/config/presets.hpp"

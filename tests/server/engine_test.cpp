@@ -49,7 +49,7 @@ json chat(const std::string& text, int max_tokens = 8) {
 server::completion_options greedy(std::int64_t max_tokens) {
   server::completion_options o;
   o.sampling = glm4::sampling::params::greedy();
-  o.sampling.stop_ids = server::end_of_turn_ids(shared().tok);
+  o.sampling.stop_ids = glm4::chat::end_of_turn_ids(shared().tok);
   o.max_tokens = max_tokens;
   return o;
 }

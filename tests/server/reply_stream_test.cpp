@@ -4,19 +4,20 @@
 #define BOOST_TEST_MODULE server_reply_stream
 #include <boost/test/unit_test.hpp>
 
+#include "glm4/chat/reply_stream.hpp"
 #include "glm4/server/openai.hpp"
-#include "glm4/server/reply_stream.hpp"
 
+namespace chat = glm4::chat;
 namespace server = glm4::server;
-using mode = server::reply_stream::mode;
+using mode = chat::reply_stream::mode;
 using json = nlohmann::ordered_json;
 
 namespace {
 
 // Every piece through the stream, the deltas joined, as a client sees them.
-server::delta feed(server::reply_stream& s, const std::vector<std::string>& pieces) {
-  server::delta all;
-  const auto add = [&](const server::delta& d) {
+chat::delta feed(chat::reply_stream& s, const std::vector<std::string>& pieces) {
+  chat::delta all;
+  const auto add = [&](const chat::delta& d) {
     all.reasoning += d.reasoning;
     all.content += d.content;
   };
@@ -40,7 +41,7 @@ std::vector<std::string> pieces_of(const std::string& text, std::size_t n) {
 BOOST_AUTO_TEST_CASE(a_stop_string_cuts_the_text_right_before_it_however_it_is_split) {
   const std::string text = "one two ## three ### four";
   for (std::size_t n = 1; n <= text.size(); ++n) {
-    server::reply_stream s(mode::text, {"###", "zzz"});
+    chat::reply_stream s(mode::text, {"###", "zzz"});
     const auto out = feed(s, pieces_of(text, n));
     BOOST_TEST(out.content == "one two ## three ", "pieces of " << n);
     BOOST_TEST(s.stopped());
@@ -48,7 +49,7 @@ BOOST_AUTO_TEST_CASE(a_stop_string_cuts_the_text_right_before_it_however_it_is_s
 }
 
 BOOST_AUTO_TEST_CASE(text_that_only_starts_like_a_stop_string_is_released_when_it_diverges) {
-  server::reply_stream s(mode::text, {"STOP"});
+  chat::reply_stream s(mode::text, {"STOP"});
   BOOST_TEST(s.write("go ST").content == "go ", "'ST' may begin STOP: held");
   BOOST_TEST(s.write("ART").content == "START");
   BOOST_TEST(s.finish().content.empty());
@@ -56,12 +57,12 @@ BOOST_AUTO_TEST_CASE(text_that_only_starts_like_a_stop_string_is_released_when_i
 }
 
 BOOST_AUTO_TEST_CASE(completions_text_is_kept_as_generated) {
-  server::reply_stream s(mode::text, {});
+  chat::reply_stream s(mode::text, {});
   BOOST_TEST(feed(s, {"\n  a", " b  "}).content == "\n  a b  ");
 }
 
 BOOST_AUTO_TEST_CASE(a_chat_answer_is_stripped_as_parse_reply_strips_it) {
-  server::reply_stream s(mode::chat, {});
+  chat::reply_stream s(mode::chat, {});
   BOOST_TEST(s.write("\n").content.empty(), "the empty metadata line is not shown");
   BOOST_TEST(s.write("Hello").content == "Hello");
   BOOST_TEST(s.write(" \n").content.empty(), "trailing spaces wait for more text");
@@ -73,7 +74,7 @@ BOOST_AUTO_TEST_CASE(a_chat_answer_is_stripped_as_parse_reply_strips_it) {
 BOOST_AUTO_TEST_CASE(z1_reasoning_streams_apart_from_the_answer) {
   const std::string text = "\nLet me think: 2+2.\n</think>\n\nIt is 4.";
   for (std::size_t n = 1; n <= 9; ++n) {
-    server::reply_stream s(mode::chat_thinking, {});
+    chat::reply_stream s(mode::chat_thinking, {});
     const auto out = feed(s, pieces_of(text, n));
     BOOST_TEST(out.reasoning == "Let me think: 2+2.", "pieces of " << n);
     BOOST_TEST(out.content == "It is 4.", "pieces of " << n);
@@ -81,21 +82,21 @@ BOOST_AUTO_TEST_CASE(z1_reasoning_streams_apart_from_the_answer) {
 }
 
 BOOST_AUTO_TEST_CASE(z1_cut_off_while_thinking_is_all_reasoning) {
-  server::reply_stream s(mode::chat_thinking, {});
+  chat::reply_stream s(mode::chat_thinking, {});
   const auto out = feed(s, {"still </thi", "nking"});
   BOOST_TEST(out.reasoning == "still </thinking");
   BOOST_TEST(out.content.empty());
 }
 
 BOOST_AUTO_TEST_CASE(a_stop_string_inside_the_reasoning_ends_it_there) {
-  server::reply_stream s(mode::chat_thinking, {"END"});
+  chat::reply_stream s(mode::chat_thinking, {"END"});
   const auto out = feed(s, {"abc E", "ND def</think>x"});
   BOOST_TEST(out.reasoning == "abc");
   BOOST_TEST(out.content.empty());
 }
 
 BOOST_AUTO_TEST_CASE(with_tools_the_answer_is_held_and_a_call_becomes_openai_tool_calls) {
-  server::reply_stream s(mode::chat, {}, /*hold_answer=*/true);
+  chat::reply_stream s(mode::chat, {}, /*hold_answer=*/true);
   const auto shown = feed(s, {"get_", "weather\n", "{\"city\": ", "\"Paris\", \"days\": 2}"});
   BOOST_TEST(shown.content.empty(), "nothing of a possible call is streamed as text");
   const glm4::chat::reply reply = server::parse_answer(s.raw_answer(), glm4::chat::format::glm4_0414);
@@ -119,7 +120,7 @@ BOOST_AUTO_TEST_CASE(with_tools_the_answer_is_held_and_a_call_becomes_openai_too
 }
 
 BOOST_AUTO_TEST_CASE(a_call_after_text_in_a_new_assistant_block_keeps_the_text) {
-  server::reply_stream s(mode::chat_thinking, {}, true);
+  chat::reply_stream s(mode::chat_thinking, {}, true);
   const auto shown = feed(s, {"plan</think>\nLet me look.", "<|assistant|>", "search\n{\"q\": \"x\"}"});
   BOOST_TEST(shown.reasoning == "plan");
   const auto reply = server::parse_answer(s.raw_answer(), glm4::chat::format::glm_z1);
@@ -129,7 +130,7 @@ BOOST_AUTO_TEST_CASE(a_call_after_text_in_a_new_assistant_block_keeps_the_text) 
 }
 
 BOOST_AUTO_TEST_CASE(with_tools_a_plain_answer_comes_out_stripped_at_the_end) {
-  server::reply_stream s(mode::chat, {}, true);
+  chat::reply_stream s(mode::chat, {}, true);
   feed(s, {"\n", "Just text, ", "no call.\n"});
   const auto reply = server::parse_answer(s.raw_answer(), glm4::chat::format::glm4_chat);
   BOOST_TEST(!reply.call.has_value());

@@ -16,7 +16,7 @@
 #include "glm4/kernels/target.hpp"
 #include "glm4/sampling/sampler.hpp"
 #include "glm4/server/api_error.hpp"
-#include "glm4/server/reply_stream.hpp"
+#include "glm4/chat/reply_stream.hpp"
 #include "glm4/server/slots.hpp"
 #include "glm4/tokenizer/stream_decoder.hpp"
 #include "glm4/tokenizer/tokenizer.hpp"
@@ -27,7 +27,7 @@ struct completion_options {
   sampling::params sampling;  // stop_ids and seed included
   std::int64_t max_tokens = 0; // already capped to the context (check_context)
   std::vector<std::string> stop;
-  reply_stream::mode mode = reply_stream::mode::text;
+  chat::reply_stream::mode mode = chat::reply_stream::mode::text;
   // The request declared tools: the answer is held to the end and parsed for
   // a call (glm4::chat::parse_reply) in this format.
   bool tools = false;
@@ -70,7 +70,7 @@ inline std::int64_t check_context(std::size_t prompt_tokens, std::int64_t contex
   return std::min(want, room);
 }
 
-// A held answer (reply_stream::raw_answer, Z1's thinking already split off)
+// A held answer (chat::reply_stream::raw_answer, Z1's thinking already split off)
 // read as glm4::chat::parse_reply reads a turn: a tool call "name\n{json}",
 // possibly after text in an earlier <|assistant|> block, or plain text.
 inline chat::reply parse_answer(const std::string& raw_answer, chat::format f) {
@@ -83,13 +83,13 @@ inline chat::reply parse_answer(const std::string& raw_answer, chat::format f) {
 // for the next request to reuse.
 inline completion_result run_completion(slot& s, const tokenizer& tok, std::span<const std::int32_t> prompt,
                                         const completion_options& o,
-                                        const std::function<bool(const delta&)>& on_delta) {
+                                        const std::function<bool(const chat::delta&)>& on_delta) {
   completion_result r;
   r.prompt_tokens = prompt.size();
   sampling::sampler sampler(o.sampling);
-  reply_stream stream(o.mode, o.stop, o.tools);
+  chat::reply_stream stream(o.mode, o.stop, o.tools);
   stream_decoder decoder(tok);
-  const auto emit = [&](const delta& d) {
+  const auto emit = [&](const chat::delta& d) {
     r.content += d.content;
     r.reasoning += d.reasoning;
     return on_delta ? on_delta(d) : true;
@@ -121,9 +121,9 @@ inline completion_result run_completion(slot& s, const tokenizer& tok, std::span
     }
     if (n + 1 < o.max_tokens) logits = s.append(id);
   }
-  delta last;
+  chat::delta last;
   if (!stream.stopped()) last = stream.write(decoder.flush());
-  const delta rest = stream.finish();
+  const chat::delta rest = stream.finish();
   last.reasoning += rest.reasoning;
   last.content += rest.content;
   if (o.tools) {

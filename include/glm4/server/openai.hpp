@@ -74,7 +74,7 @@ inline json chat_chunk(const response_header& h, json delta, const char* finish 
                                     {"finish_reason", finish ? json(finish) : json(nullptr)}}})}};
 }
 
-inline json chat_delta(const delta& d) {
+inline json chat_delta(const chat::delta& d) {
   json j = json::object();
   if (!d.reasoning.empty()) j["reasoning_content"] = d.reasoning;
   if (!d.content.empty()) j["content"] = d.content;

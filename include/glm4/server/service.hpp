@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "glm4/chat/end_of_turn.hpp"
 #include "glm4/chat/template.hpp"
 #include "glm4/kernels/target.hpp"
 #include "glm4/model/any_model.hpp"
@@ -52,23 +53,13 @@ struct job {
   slot_pool::lease slot;
 };
 
-// The ids that end a turn in this vocabulary (<|endoftext|>, <|user|>,
-// <|observation|>), looked up by name: the small test models number them
-// differently from the released ones.
-inline std::vector<std::int32_t> end_of_turn_ids(const tokenizer& tok) {
-  std::vector<std::int32_t> ids;
-  for (const char* name : {"<|endoftext|>", "<|user|>", "<|observation|>"})
-    if (const auto id = tok.token_id(name)) ids.push_back(*id);
-  return ids;
-}
-
 class service {
  public:
   // `tok` must outlive the service.
   service(const tokenizer& tok, chat::format format, const std::function<any_session()>& make_session,
           service_options options)
       : tok_(&tok), format_(format), options_(std::move(options)),
-        pool_(make_session, options_.slots, options_.queue), stop_ids_(end_of_turn_ids(tok)),
+        pool_(make_session, options_.slots, options_.queue), stop_ids_(chat::end_of_turn_ids(tok)),
         created_(static_cast<std::int64_t>(std::time(nullptr))) {}
 
   // The prompt text of a chat request, special tokens spelled out.
@@ -91,7 +82,7 @@ class service {
     auto j = std::make_unique<job>();
     j->chat = true;
     j->prompt = tok_->encode(render(r), special_tokens::allow);
-    j->options.mode = format_ == chat::format::glm_z1 ? reply_stream::mode::chat_thinking : reply_stream::mode::chat;
+    j->options.mode = format_ == chat::format::glm_z1 ? chat::reply_stream::mode::chat_thinking : chat::reply_stream::mode::chat;
     j->options.tools = !r.tools.empty();
     j->options.format = format_;
     return finish_prepare(std::move(j), r, "chatcmpl-");
@@ -103,7 +94,7 @@ class service {
     auto j = std::make_unique<job>();
     j->chat = false;
     j->prompt = tok_->encode(r.prompt, special_tokens::allow);
-    j->options.mode = reply_stream::mode::text;
+    j->options.mode = chat::reply_stream::mode::text;
     return finish_prepare(std::move(j), r, "cmpl-");
   }
 
@@ -115,7 +106,7 @@ class service {
     const auto& h = j.header;
     if (streaming && j.chat && !sink.write(openai::chat_chunk(h, {{"role", "assistant"}, {"content", ""}})))
       return nullptr;
-    const auto on_delta = [&](const delta& d) -> bool {
+    const auto on_delta = [&](const chat::delta& d) -> bool {
       if (!streaming) return true;
       if (d.empty()) return sink.alive();
       return sink.write(j.chat ? openai::chat_chunk(h, openai::chat_delta(d)) : openai::completion_chunk(h, d.content));

@@ -1,7 +1,8 @@
-// The generated text on its way to the client, piece by piece: cut at the
-// first stop string, split into Z1's reasoning and the answer, trimmed as
-// glm4::chat::parse_reply trims. A streamed reply and an unstreamed one come
-// out of this same filter, so their texts are equal by construction.
+// Generated text on its way to a reader, piece by piece: cut at the first
+// stop string, split into Z1's reasoning and the answer, trimmed as
+// parse_reply trims (mode::text only cuts at stops). The server's streamed
+// and unstreamed replies and the glm4 command's output come out of this one
+// filter, so their texts are equal by construction.
 //
 // Text that could still turn out to begin a stop string or "</think>" is held
 // back until the next piece decides, so nothing shown is ever taken back.
@@ -14,9 +15,8 @@
 #include <vector>
 
 #include "glm4/chat/python_text.hpp"
-#include "glm4/kernels/target.hpp"
 
-namespace glm4::inline GLM4_TARGET::server {
+namespace glm4::chat {
 
 struct delta {
   std::string reasoning;  // Z1's thinking (reasoning_content)
@@ -46,14 +46,14 @@ class stripped_channel {
   std::string write(std::string_view text) {
     pending_ += text;
     if (!started_) {
-      const std::string_view s = chat::python_strip(pending_);
+      const std::string_view s = python_strip(pending_);
       if (s.empty()) return {};  // all spaces so far (or an unfinished one)
       pending_.erase(0, static_cast<std::size_t>(s.data() - pending_.data()));
       started_ = true;
     }
     // "x" + pending: strip() then only removes the trailing spaces.
     const std::string marked = "x" + pending_;
-    const std::size_t shown = chat::python_strip(marked).size() - 1;
+    const std::size_t shown = python_strip(marked).size() - 1;
     std::string out = pending_.substr(0, shown);
     pending_.erase(0, shown);
     return out;
@@ -153,4 +153,4 @@ class reply_stream {
   detail::stripped_channel reasoning_, answer_;
 };
 
-}  // namespace glm4::inline GLM4_TARGET::server
+}  // namespace glm4::chat
