@@ -40,7 +40,9 @@ stage "2/6 README.md and docs/*.md code blocks compile"
 SNIPPET_JOBS=$JOBS bash scripts/check_doc_snippets.sh
 
 stage "3/6 ASan + UBSan build, tests matching /$ASAN_TESTS/ (build-asan/)"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGLM4_BUILD_EXAMPLES=OFF -DGLM4_BUILD_APPS=OFF \
+# -O1 -g, the sanitizers' usual level: half the compile time of -O2.
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
+  -DGLM4_BUILD_EXAMPLES=OFF -DGLM4_BUILD_APPS=OFF \
   -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 # Every test executable is named like its test, so only the chosen ones are built.
 mapfile -t asan_targets < <(ctest --test-dir build-asan -N -R "$ASAN_TESTS" 2>/dev/null |
