@@ -18,6 +18,7 @@
 #include "glm4/config/presets.hpp"
 #include "glm4/core/error.hpp"
 #include "glm4/model/any_model.hpp"
+#include "glm4/model/blank_filling.hpp"
 #include "glm4/model/file_types.hpp"
 #include "glm4/model/generate.hpp"
 #include "glm4/model/model.hpp"

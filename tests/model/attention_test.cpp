@@ -1,6 +1,7 @@
 // attend_group against a double-precision softmax attention over the same
 // cached keys and values: lengths on both sides of the 64-position blocks,
-// several tokens (causal: token t sees first_length + t positions), heads
+// several tokens (causal: token t sees first_length + t positions, or a
+// shared prefix of more, GLM-130B's context attended both ways), heads
 // of a group side by side, head_dim with and without a SIMD tail, and the
 // f32, f16 and bf16 caches.
 // Also cross-built for ARM64 (scripts/test_arm64.sh).
@@ -11,6 +12,7 @@
 #include <boost/test/unit_test.hpp>
 #endif
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -24,7 +26,7 @@ using namespace glm4;
 namespace {
 
 struct case_shape {
-  std::size_t head_dim, group, tokens, first_length;
+  std::size_t head_dim, group, tokens, first_length, shared = 0;
 };
 
 template <class F>
@@ -34,7 +36,7 @@ void check(const case_shape& c, unsigned seed) {
   s.num_kv_heads = 2;
   s.num_heads = static_cast<std::int64_t>(2 * c.group);
   s.head_dim = static_cast<std::int64_t>(c.head_dim);
-  const std::size_t D = c.head_dim, length = c.first_length + c.tokens - 1;
+  const std::size_t D = c.head_dim, length = std::max(c.first_length + c.tokens - 1, c.shared);
   const std::size_t layer = 1, kv_head = 1;
   kv_cache<F> cache(s, static_cast<std::int64_t>(length + 3));
 
@@ -55,13 +57,13 @@ void check(const case_shape& c, unsigned seed) {
 
   attention_scratch scratch(D, c.tokens * c.group);
   attend_group(cache, layer, kv_head, q.data(), out.data(), token_stride, c.tokens, c.group, D, c.first_length,
-               scratch);
+               scratch, c.shared);
 
   std::vector<float> kd(D), vd(D);
   for (std::size_t t = 0; t < c.tokens; ++t)
     for (std::size_t g = 0; g < c.group; ++g) {
       const float* qr = &q[t * token_stride + g * D];
-      const std::size_t visible = c.first_length + t;
+      const std::size_t visible = std::max(c.first_length + t, c.shared);
       std::vector<double> score(visible);
       double max = -1e300;
       for (std::size_t j = 0; j < visible; ++j) {
@@ -80,7 +82,7 @@ void check(const case_shape& c, unsigned seed) {
       }
       for (std::size_t i = 0; i < D; ++i) {
         BOOST_TEST_INFO(F::name << " head_dim " << D << " group " << c.group << " tokens " << c.tokens << " first "
-                                << c.first_length << ": token " << t << " head " << g << " value " << i);
+                                << c.first_length << " shared " << c.shared << ": token " << t << " head " << g << " value " << i);
         BOOST_TEST(std::fabs(out[t * token_stride + g * D + i] - expect[i]) <= 2e-6 + 2e-5 * std::fabs(expect[i]));
       }
     }
@@ -99,6 +101,8 @@ const case_shape cases[] = {
     {20, 1, 7, 1},      // a batch from the first position
     {32, 1, 6, 62},     // four rows of four tokens, some seeing into the next block and some not
     {24, 2, 5, 126},    // the same with two heads per token
+    {32, 2, 7, 1, 6},   // a shared context: the first tokens see past themselves
+    {32, 1, 9, 60, 66}, // shared across a block boundary, later tokens causal again
 };
 
 }  // namespace

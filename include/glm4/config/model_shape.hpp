@@ -17,10 +17,19 @@ namespace glm4 {
 //   glm:  GLM-4-9B(-chat), HF GlmForCausalLM: pre-norm attention and MLP.
 //   glm4: GLM-4-0414 / GLM-Z1, HF Glm4ForCausalLM: also RMSNorms on the
 //         attention output and on the MLP output, before each residual add.
-enum class block_style { glm, glm4 };
+//   glm130b: GLM-130B (SwissArmyTransformer): post-LayerNorm DeepNorm blocks
+//         with biases, GeGLU, rotary over whole heads in NeoX halves, a fused
+//         per-head [q|k|v] projection, output tied to the embedding
+//         (model/glm130b_block.hpp).
+enum class block_style { glm, glm4, glm130b };
 
 constexpr std::string_view to_string(block_style s) {
-  return s == block_style::glm ? "glm (GlmForCausalLM)" : "glm4 (Glm4ForCausalLM)";
+  switch (s) {
+    case block_style::glm: return "glm (GlmForCausalLM)";
+    case block_style::glm4: return "glm4 (Glm4ForCausalLM)";
+    case block_style::glm130b: return "glm130b (GLM-130B)";
+  }
+  return "unknown";
 }
 
 // YaRN context extension (transformers' `_compute_yarn_parameters`). A factor
@@ -54,7 +63,7 @@ struct model_shape {
   std::int64_t head_dim = 0;
   double partial_rotary_factor = 0.5;
   double rope_theta = 10000.0;
-  double rms_norm_eps = 1e-5;
+  double rms_norm_eps = 1e-5;  // the LayerNorms' eps in glm130b blocks
   yarn_scaling rope_scaling{};
   std::int64_t max_context = 0;
   bool tie_word_embeddings = false;
@@ -66,8 +75,8 @@ struct model_shape {
   }
   constexpr std::int64_t q_dim() const { return num_heads * head_dim; }
   constexpr std::int64_t kv_dim() const { return num_kv_heads * head_dim; }
-  // Query heads that share one key/value head (GQA).
-  constexpr std::int64_t group_size() const { return num_heads / num_kv_heads; }
+  // GLM-130B's DeepNorm: each residual branch adds to alpha times its input.
+  double deepnorm_alpha() const { return std::sqrt(2.0 * static_cast<double>(num_layers)); }
 
   friend constexpr bool operator==(const model_shape&, const model_shape&) = default;
 };

@@ -66,6 +66,27 @@ struct glm_z1_rumination_32b_0414 : glm4_32b_0414 {
   static constexpr std::int64_t max_context = 131072;
 };
 
+// GLM-130B (configs/model_glm_130b.sh of THUDM/GLM-130B): 70 post-LN
+// DeepNorm layers of 12288, GeGLU over 32768, 96 heads of 128 rotating whole,
+// icetk's 150528 tokens, 2048 positions, LayerNorm eps 1e-5, tied output.
+struct glm_130b {
+  static constexpr std::string_view name = "GLM-130B";
+  static constexpr block_style style = block_style::glm130b;
+  static constexpr std::int64_t vocab_size = 150528;
+  static constexpr std::int64_t hidden_size = 12288;
+  static constexpr std::int64_t intermediate_size = 32768;
+  static constexpr std::int64_t num_layers = 70;
+  static constexpr std::int64_t num_heads = 96;
+  static constexpr std::int64_t num_kv_heads = 96;
+  static constexpr std::int64_t head_dim = 128;
+  static constexpr double partial_rotary_factor = 1.0;
+  static constexpr double rope_theta = 10000.0;
+  static constexpr double rms_norm_eps = 1e-05;
+  static constexpr yarn_scaling rope_scaling{};
+  static constexpr std::int64_t max_context = 2048;
+  static constexpr bool tie_word_embeddings = true;
+};
+
 // Any 0414 model stretched past its native context with YaRN, as the GLM-4
 // README recommends (`"rope_scaling": {"type": "yarn", "factor": 4.0,
 // "original_max_position_embeddings": 32768}` in config.json).
@@ -78,6 +99,6 @@ struct with_yarn : Base {
 // The released models, for glm4::open_model (a 9B-0414 and a Z1-9B file
 // have one shape: the first wins, and only the name differs).
 using all = config_list<glm4_9b_chat, glm4_9b_0414, glm_z1_9b_0414, glm4_32b_0414, glm_z1_32b_0414,
-                        glm_z1_rumination_32b_0414>;
+                        glm_z1_rumination_32b_0414, glm_130b>;
 
 }  // namespace glm4::presets

@@ -51,6 +51,19 @@ struct glm4_small : glm4_tiny {
   static constexpr std::int64_t head_dim = 64;
 };
 
-using all = config_list<glm4_tiny, glm_tiny, glm4_tiny_yarn, glm4_small>;
+// GLM-130B's network at 3 layers of 128, 4 heads of 32, GeGLU over 320
+// (../shared/testdata/golden130b, copied to tests/data/models/glm130b-tiny).
+struct glm130b_tiny : presets::glm_130b {
+  static constexpr std::string_view name = "glm130b-tiny";
+  static constexpr std::int64_t vocab_size = 1024;
+  static constexpr std::int64_t hidden_size = 128;
+  static constexpr std::int64_t intermediate_size = 320;
+  static constexpr std::int64_t num_layers = 3;
+  static constexpr std::int64_t num_heads = 4;
+  static constexpr std::int64_t num_kv_heads = 4;
+  static constexpr std::int64_t head_dim = 32;
+};
+
+using all = config_list<glm4_tiny, glm_tiny, glm4_tiny_yarn, glm4_small, glm130b_tiny>;
 
 }  // namespace glm4::test_models

@@ -2,7 +2,11 @@
 //   - Hugging Face `glm` / `glm4` (GlmForCausalLM, Glm4ForCausalLM);
 //   - the original THUDM `chatglm` layout glm-4-9b-chat ships
 //     (padded_vocab_size, ffn_hidden_size, kv_channels, multi_query_group_num,
-//     rope_ratio, layernorm_epsilon, seq_length).
+//     rope_ratio, layernorm_epsilon, seq_length);
+//   - GLM-130B's (`glm-130b`: SwissArmyTransformer's argument names,
+//     num_layers, inner_hidden_size, max_sequence_length; the published model
+//     is configured on the command line, so this is the dialect of the
+//     fixtures and of folders a user describes).
 // and compares it with the compiled shape, naming every field that differs.
 #pragma once
 
@@ -130,6 +134,28 @@ inline model_shape read_hf(const json_fields& f, block_style style) {
   return s;
 }
 
+inline model_shape read_glm130b(const json_fields& f) {
+  model_shape s;
+  s.style = block_style::glm130b;
+  s.vocab_size = f.get<std::int64_t>("vocab_size");
+  s.hidden_size = f.get<std::int64_t>("hidden_size");
+  s.intermediate_size = f.get<std::int64_t>("inner_hidden_size");
+  s.num_layers = f.get<std::int64_t>("num_layers");
+  s.num_heads = f.get<std::int64_t>("num_attention_heads");
+  s.num_kv_heads = s.num_heads;
+  s.head_dim = s.num_heads > 0 ? s.hidden_size / s.num_heads : 0;
+  s.partial_rotary_factor = 1.0;
+  s.rope_theta = 10000.0;
+  s.rms_norm_eps = f.get_or<double>("layernorm_epsilon", 1e-5);
+  s.max_context = f.get_or<std::int64_t>("max_sequence_length", 2048);
+  s.tie_word_embeddings = true;
+  if (f.get_or<std::string>("layernorm_order", "post") != "post" || f.get_or<bool>("position_encoding_2d", false) ||
+      !f.get_or<bool>("tied_output", true))
+    throw format_error(f.file() + ": a glm-130b config that is not GLM-130B's network (needs layernorm_order "
+                                  "\"post\", 1-D rotary, tied output)");
+  return s;
+}
+
 }  // namespace detail
 
 inline model_shape parse_model_config(const nlohmann::json& j, const std::string& file) {
@@ -139,7 +165,9 @@ inline model_shape parse_model_config(const nlohmann::json& j, const std::string
   if (type == "chatglm") return detail::read_chatglm(f);
   if (type == "glm") return detail::read_hf(f, block_style::glm);
   if (type == "glm4") return detail::read_hf(f, block_style::glm4);
-  throw format_error(file + ": model_type \"" + type + "\" is not a GLM-4 model (expected glm, glm4 or chatglm)");
+  if (type == "glm-130b") return detail::read_glm130b(f);
+  throw format_error(file + ": model_type \"" + type +
+                     "\" is not a GLM model (expected glm, glm4, chatglm or glm-130b)");
 }
 
 inline model_shape read_model_config(const std::filesystem::path& config_json) {

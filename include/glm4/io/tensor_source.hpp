@@ -43,6 +43,9 @@ class tensor_source {
   virtual std::optional<source_tensor> find(std::string_view name) const = 0;
   // Every canonical name the source holds (for the "unexpected tensor" check).
   virtual std::vector<std::string> names() const = 0;
+  // Whether the source holds `name`, without producing the tensor (which a
+  // source that assembles tensors, like a partitioned checkpoint, would).
+  virtual bool contains(std::string_view name) const { return find(name).has_value(); }
   // What the source is, for messages ("GLM-4-9B-0414/ (4 safetensors files)").
   virtual std::string describe() const = 0;
   // Whether an absent lm_head means "tied to the embedding" whatever the

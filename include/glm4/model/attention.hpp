@@ -115,20 +115,24 @@ inline void tile_scores(const float* keys, std::size_t tiles, std::size_t head_d
 
 // Query rows (t, g) for `tokens` consecutive tokens t and `group` heads g of
 // one KV head: q + t * token_stride + g * head_dim, and the output at the
-// same offsets from `out`. Token t attends to positions [0, first_length + t).
+// same offsets from `out`. Token t attends to positions
+// [0, max(first_length + t, shared)): causal, except that the first `shared`
+// positions are seen by every token (GLM-130B's context, attended both ways;
+// they must be in the cache already).
 // Rows go four at a time: their scores from the key tiles, then their
 // outputs from each value vector loaded once for the four.
 template <kv_format F>
 void attend_group(const kv_cache<F>& cache, std::size_t layer, std::size_t kv_head, const float* q, float* out,
                   std::size_t token_stride, std::size_t tokens, std::size_t group, std::size_t head_dim,
-                  std::size_t first_length, attention_scratch& s) {
+                  std::size_t first_length, attention_scratch& s, std::size_t shared = 0) {
   namespace hn = kernels::hn;
   const key_tile_tag d;
   const std::size_t N = hn::Lanes(d), tile = cache.key_tile();
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
-  const std::size_t rows = tokens * group, length = first_length + tokens - 1, B = s.block;
+  const std::size_t rows = tokens * group, length = std::max(first_length + tokens - 1, shared), B = s.block;
   const auto row_offset = [&](std::size_t r) { return r / group * token_stride + r % group * head_dim; };
-  const auto visible = [&](std::size_t r) { return first_length + r / group; };  // positions row r attends to
+  // positions row r attends to
+  const auto visible = [&](std::size_t r) { return std::max(first_length + r / group, shared); };
   std::fill_n(s.max.begin(), rows, -std::numeric_limits<float>::infinity());
   std::fill_n(s.sum.begin(), rows, 0.0f);
   for (std::size_t r = 0; r < rows; ++r) std::fill_n(out + row_offset(r), head_dim, 0.0f);

@@ -5,6 +5,9 @@
 //   x'[2i+1] = x[2i+1] cos(p θ_i) + x[2i] sin(p θ_i),   θ_i = base^(-2i/rotary_dim)
 // The remaining channels pass through untouched (transformers' Glm
 // apply_rotary_pos_emb; llama.cpp LLAMA_ROPE_TYPE_NORM with n_rot = rotary_dim).
+// GLM-130B rotates whole heads as NeoX halves instead, channel i with channel
+// i + head_dim/2 (SwissArmyTransformer's rotate_half):
+//   x'[i] = x[i] cos(p θ_i) - x[i+h] sin(p θ_i),  x'[i+h] = x[i+h] cos(p θ_i) + x[i] sin(p θ_i).
 //
 // YaRN (transformers `_compute_yarn_parameters`) blends, per frequency, the
 // original θ_i (high frequencies, extrapolated) with θ_i / factor (low
@@ -28,7 +31,8 @@ namespace glm4::inline GLM4_TARGET {
 
 class rope_table {
  public:
-  explicit rope_table(const model_shape& s) : rotary_dim_(static_cast<std::size_t>(s.rotary_dim())) {
+  explicit rope_table(const model_shape& s)
+      : rotary_dim_(static_cast<std::size_t>(s.rotary_dim())), halves_(s.style == block_style::glm130b) {
     const std::size_t half = rotary_dim_ / 2;
     inv_freq_.resize(half);
     // transformers computes the frequencies in float32; matching its rounding
@@ -56,12 +60,17 @@ class rope_table {
   // Rotates the first rotary_dim channels of each of `heads` heads of
   // `head_dim` channels, in place.
   void apply(float* x, std::size_t heads, std::size_t head_dim, const float* cos, const float* sin) const {
+    const std::size_t half = inv_freq_.size();
+    // the partner of channel c: the next one, or the one half a rotation on
+    const std::size_t first_step = halves_ ? 1 : 2, partner = halves_ ? half : 1;
     for (std::size_t h = 0; h < heads; ++h) {
       float* v = x + h * head_dim;
-      for (std::size_t i = 0; i < inv_freq_.size(); ++i) {
-        const float a = v[2 * i], b = v[2 * i + 1];
-        v[2 * i] = a * cos[i] - b * sin[i];
-        v[2 * i + 1] = b * cos[i] + a * sin[i];
+      for (std::size_t i = 0; i < half; ++i) {
+        float& a = v[i * first_step];
+        float& b = v[i * first_step + partner];
+        const float a0 = a, b0 = b;
+        a = a0 * cos[i] - b0 * sin[i];
+        b = b0 * cos[i] + a0 * sin[i];
       }
     }
   }
@@ -87,6 +96,7 @@ class rope_table {
   }
 
   std::size_t rotary_dim_;
+  bool halves_;  // NeoX halves (GLM-130B), else interleaved pairs
   std::vector<float> inv_freq_;
   double attention_factor_ = 1.0;
 };

@@ -56,7 +56,10 @@ class session {
   std::int64_t context() const { return opt_.context; }
   std::size_t kv_cache_bytes() const { return cache_.bytes(); }
   std::size_t vocab_size() const { return static_cast<std::size_t>(net_->shape().vocab_size); }
-  void reset() { pos_ = 0; }
+  void reset() {
+    pos_ = 0;
+    layout_ = {};
+  }
   // Keeps the first `position` tokens and forgets the rest, so that a
   // prompt sharing that prefix with what the session holds prefills only
   // what follows it (the cache beyond is overwritten as it refills).
@@ -65,33 +68,60 @@ class session {
       throw invalid_argument("cannot rewind a session at position " + std::to_string(pos_) + " to " +
                              std::to_string(position));
     pos_ = static_cast<std::size_t>(position);
+    if (pos_ < layout_.shared) layout_ = {};  // back inside a blank-filling context: plain causal again
   }
 
   // Feeds `ids` after what the session has seen; returns the logits of the
   // last token (vocab floats) or of every token (ids.size() x vocab).
   std::span<const float> prefill(std::span<const std::int32_t> ids, logits_for which = logits_for::last) {
+    return run(ids, which, opt_.batch);
+  }
+
+  // The same under an attention layout other than plainly causal, kept for
+  // every token after (GLM-130B blank filling: model/blank_filling.hpp makes
+  // the layout). The layout's shared context must end within `ids`, which
+  // then go through in one forward pass (each token of the context sees all
+  // of it); the activation buffers grow to that once if the batch is smaller.
+  std::span<const float> prefill(std::span<const std::int32_t> ids, logits_for which, const attention_layout& layout) {
+    if (layout.shared > pos_ + ids.size())
+      throw invalid_argument("the shared context ends at position " + std::to_string(layout.shared) +
+                             ", past the " + std::to_string(ids.size()) + " tokens given at position " +
+                             std::to_string(pos_));
+    const std::size_t together = layout.shared > pos_ ? ids.size() : 0;
+    check_room(ids);
+    if (together > ws_.max_tokens) ws_ = workspace(net_->shape(), together, opt_.threads);
+    layout_ = layout;
+    return run(ids, which, std::max(opt_.batch, together));
+  }
+  const attention_layout& layout() const { return layout_; }
+
+  // One more token; returns its logits.
+  std::span<const float> decode(std::int32_t id) { return prefill(std::span(&id, 1)); }
+
+ private:
+  void check_room(std::span<const std::int32_t> ids) const {
     if (ids.empty()) throw invalid_argument("prefill needs at least one token");
     if (pos_ + ids.size() > static_cast<std::size_t>(opt_.context))
       throw context_overflow(std::to_string(ids.size()) + " tokens at position " + std::to_string(pos_) +
                              " exceed the session context of " + std::to_string(opt_.context) + " tokens");
+  }
+
+  std::span<const float> run(std::span<const std::int32_t> ids, logits_for which, std::size_t batch) {
+    check_room(ids);
     const std::size_t V = vocab_size();
     logits_.resize((which == logits_for::all ? ids.size() : 1) * V);
     for (std::size_t done = 0; done < ids.size();) {
-      const std::size_t n = std::min(opt_.batch, ids.size() - done);
+      const std::size_t n = std::min(batch, ids.size() - done);
       const bool last_batch = done + n == ids.size();
       const std::size_t rows = which == logits_for::all ? n : (last_batch ? 1 : 0);
       float* out = which == logits_for::all ? logits_.data() + done * V : logits_.data();
-      net_->forward(ids.subspan(done, n), pos_, cache_, ws_, pool_, rows, out, opt_.precision);
+      net_->forward(ids.subspan(done, n), pos_, cache_, ws_, pool_, rows, out, opt_.precision, layout_);
       pos_ += n;
       done += n;
     }
     return logits_;
   }
 
-  // One more token; returns its logits.
-  std::span<const float> decode(std::int32_t id) { return prefill(std::span(&id, 1)); }
-
- private:
   static session_options validated(session_options o, const model_shape& s) {
     if (o.context <= 0 || o.context > s.max_context)
       throw invalid_argument("session context " + std::to_string(o.context) + " must be in 1.." +
@@ -107,6 +137,7 @@ class session {
   workspace ws_;
   std::vector<float> logits_;
   std::size_t pos_ = 0;
+  attention_layout layout_;
 };
 
 template <model_config C, weights::weight_scheme S>

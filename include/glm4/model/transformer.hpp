@@ -1,7 +1,8 @@
-// The GLM-4 forward pass, top to bottom, for a batch of n consecutive tokens
+// The GLM forward pass, top to bottom, for a batch of n consecutive tokens
 // (n = prompt length for prefill, 1 for decode). Shapes in comments: H hidden,
 // Q = heads*head_dim, KV = kv_heads*head_dim, I intermediate, V vocab.
 //
+// GLM-4 (glm and glm4 blocks, pre-norm):
 //   x = embed_tokens[ids]                                          [n, H]
 //   for each layer:
 //     a = rms_norm(x, input_layernorm)
@@ -17,8 +18,20 @@
 //     x = x + f
 //   logits = rms_norm(x, norm) Wlm^T                               [n, V]
 //
-// The code is instantiated per weight scheme only; the shapes are runtime
-// data (config/model_shape.hpp explains why).
+// GLM-130B (glm130b blocks, post-norm DeepNorm, alpha = sqrt(2 layers)):
+//   for each layer:
+//     a = layer_norm(x, input_layernorm)
+//     q|k|v per head = a Wqkv^T + bqkv                             [n, 3H]
+//     rotate q, k (whole heads, NeoX halves); append k, v to the cache
+//     x = alpha a + (attention(q, cache) Wo^T + bo)
+//     m = layer_norm(x, post_attention_layernorm)
+//     x1|x2 = m Wh4h^T + bh4h                                      [n, 2I]
+//     x = alpha m + ((x1 * gelu(x2)) W4hh^T + b4hh)
+//   logits = layer_norm(x, final_layernorm) Wembed^T
+//
+// The code is instantiated per weight scheme only; the shapes, and with them
+// the block style, are runtime data (config/model_shape.hpp explains why):
+// the style is one branch per layer, never inside a loop over values.
 #pragma once
 
 #include <algorithm>
@@ -30,11 +43,14 @@
 
 #include "glm4/config/model_shape.hpp"
 #include "glm4/core/error.hpp"
+#include "glm4/kernels/gelu_mul.hpp"
+#include "glm4/kernels/layer_norm.hpp"
 #include "glm4/kernels/matmul.hpp"
 #include "glm4/kernels/rms_norm.hpp"
 #include "glm4/kernels/silu_mul.hpp"
 #include "glm4/kernels/target.hpp"
 #include "glm4/model/attention.hpp"
+#include "glm4/model/attention_layout.hpp"
 #include "glm4/model/kv_cache.hpp"
 #include "glm4/model/rope.hpp"
 #include "glm4/model/weights.hpp"
@@ -56,6 +72,7 @@ struct workspace {
         q(max_tokens * s.q_dim()),
         k(max_tokens * s.kv_dim()),
         v(max_tokens * s.kv_dim()),
+        qkv(s.style == block_style::glm130b ? max_tokens * (s.q_dim() + 2 * s.kv_dim()) : 0),
         attn(max_tokens * s.q_dim()),
         gate_up(max_tokens * 2 * s.intermediate_size),
         ffn(max_tokens * s.intermediate_size),
@@ -65,7 +82,7 @@ struct workspace {
                                              attention_tile_tokens * static_cast<std::size_t>(s.num_heads / s.num_kv_heads))) {}
 
   std::size_t max_tokens;
-  std::vector<float> x, a, q, k, v, attn, gate_up, ffn, cos, sin;
+  std::vector<float> x, a, q, k, v, qkv, attn, gate_up, ffn, cos, sin;
   std::vector<attention_scratch> attention;  // one per thread slot
 };
 
@@ -77,40 +94,105 @@ class transformer {
   const model_shape& shape() const { return shape_; }
   const model_weights<S>& weights() const { return w_; }
 
-  // Runs `ids` at positions [start, start + ids.size()) (keys and values go
-  // into the cache there) and writes the logits of the last `logit_rows`
+  // Runs `ids` at cache positions [start, start + ids.size()) (keys and
+  // values go into the cache there; `layout` says what each token sees and
+  // its rotary position) and writes the logits of the last `logit_rows`
   // tokens to `logits` (logit_rows x vocab). ids.size() <= ws.max_tokens.
   // `precision`: how the integer formats' matmuls run batches (matmul.hpp).
   template <kv_format C>
   void forward(std::span<const std::int32_t> ids, std::size_t start, kv_cache<C>& cache, workspace& ws,
                thread_pool& pool, std::size_t logit_rows, float* logits,
-               kernels::activation_precision precision = kernels::activation_precision::int8) const {
+               kernels::activation_precision precision = kernels::activation_precision::int8,
+               const attention_layout& layout = {}) const {
     const std::size_t n = ids.size();
     const auto H = static_cast<std::size_t>(shape_.hidden_size);
-    const auto eps = static_cast<float>(shape_.rms_norm_eps);
+    const batch b{n, start, layout, precision};
 
     embed(ids, ws.x.data());
     for (std::size_t l = 0; l < w_.layers.size(); ++l) {
-      const auto& L = w_.layers[l];
-      for (std::size_t t = 0; t < n; ++t)
-        kernels::rms_norm(&ws.x[t * H], L.input_layernorm.data(), eps, &ws.a[t * H], H);
-      self_attention(L, l, n, start, cache, ws, pool, precision);  // ws.a = o_proj output
-      if (shape_.style == block_style::glm4) normalize_rows(ws.a.data(), L.post_self_attn_layernorm, n);
-      add_rows(ws.x.data(), ws.a.data(), n * H);
-
-      for (std::size_t t = 0; t < n; ++t)
-        kernels::rms_norm(&ws.x[t * H], L.post_attention_layernorm.data(), eps, &ws.a[t * H], H);
-      mlp(L, n, ws, pool, precision);  // ws.a = down_proj output
-      if (shape_.style == block_style::glm4) normalize_rows(ws.a.data(), L.post_mlp_layernorm, n);
-      add_rows(ws.x.data(), ws.a.data(), n * H);
+      if (shape_.style == block_style::glm130b)
+        glm130b_block(w_.layers[l], l, b, cache, ws, pool);
+      else
+        glm_block(w_.layers[l], l, b, cache, ws, pool);
     }
     if (logit_rows == 0) return;
     const std::size_t first = n - logit_rows;
-    for (std::size_t t = first; t < n; ++t) kernels::rms_norm(&ws.x[t * H], w_.norm.data(), eps, &ws.a[t * H], H);
+    for (std::size_t t = first; t < n; ++t) {
+      if (shape_.style == block_style::glm130b)
+        kernels::layer_norm(&ws.x[t * H], w_.norm.data(), w_.norm_bias.data(), eps(), &ws.a[t * H], H);
+      else
+        kernels::rms_norm(&ws.x[t * H], w_.norm.data(), eps(), &ws.a[t * H], H);
+    }
     kernels::matmul(w_.lm_head, &ws.a[first * H], logit_rows, logits, pool, nullptr, precision);
   }
 
  private:
+  // What every layer of one forward pass shares.
+  struct batch {
+    std::size_t n, start;
+    const attention_layout& layout;
+    kernels::activation_precision precision;
+  };
+
+  float eps() const { return static_cast<float>(shape_.rms_norm_eps); }
+
+  template <kv_format C>
+  void glm_block(const layer_weights<S>& L, std::size_t layer, const batch& b, kv_cache<C>& cache, workspace& ws,
+                 thread_pool& pool) const {
+    const std::size_t n = b.n, H = static_cast<std::size_t>(shape_.hidden_size);
+    const auto I = static_cast<std::size_t>(shape_.intermediate_size);
+    for (std::size_t t = 0; t < n; ++t)
+      kernels::rms_norm(&ws.x[t * H], L.input_layernorm.data(), eps(), &ws.a[t * H], H);
+    kernels::matmul(L.q_proj, ws.a.data(), n, ws.q.data(), pool, L.q_bias.data(), b.precision);
+    kernels::matmul(L.k_proj, ws.a.data(), n, ws.k.data(), pool, L.k_bias.data(), b.precision);
+    kernels::matmul(L.v_proj, ws.a.data(), n, ws.v.data(), pool, L.v_bias.data(), b.precision);
+    attend(layer, b, cache, ws, pool);
+    kernels::matmul(L.o_proj, ws.attn.data(), n, ws.a.data(), pool, nullptr, b.precision);
+    if (shape_.style == block_style::glm4) normalize_rows(ws.a.data(), L.post_self_attn_layernorm, n);
+    add_rows(ws.x.data(), ws.a.data(), n * H);
+
+    for (std::size_t t = 0; t < n; ++t)
+      kernels::rms_norm(&ws.x[t * H], L.post_attention_layernorm.data(), eps(), &ws.a[t * H], H);
+    kernels::matmul(L.gate_up_proj, ws.a.data(), n, ws.gate_up.data(), pool, nullptr, b.precision);
+    for (std::size_t t = 0; t < n; ++t)
+      kernels::silu_mul(&ws.gate_up[t * 2 * I], &ws.gate_up[t * 2 * I + I], &ws.ffn[t * I], I);
+    kernels::matmul(L.down_proj, ws.ffn.data(), n, ws.a.data(), pool, nullptr, b.precision);
+    if (shape_.style == block_style::glm4) normalize_rows(ws.a.data(), L.post_mlp_layernorm, n);
+    add_rows(ws.x.data(), ws.a.data(), n * H);
+  }
+
+  template <kv_format C>
+  void glm130b_block(const layer_weights<S>& L, std::size_t layer, const batch& b, kv_cache<C>& cache, workspace& ws,
+                     thread_pool& pool) const {
+    const std::size_t n = b.n, H = static_cast<std::size_t>(shape_.hidden_size);
+    const auto I = static_cast<std::size_t>(shape_.intermediate_size), D = static_cast<std::size_t>(shape_.head_dim);
+    const auto heads = static_cast<std::size_t>(shape_.num_heads);
+    const auto alpha = static_cast<float>(shape_.deepnorm_alpha());
+    for (std::size_t t = 0; t < n; ++t)
+      kernels::layer_norm(&ws.x[t * H], L.input_layernorm.data(), L.input_layernorm_bias.data(), eps(), &ws.a[t * H], H);
+    kernels::matmul(L.qkv_proj, ws.a.data(), n, ws.qkv.data(), pool, L.qkv_bias.data(), b.precision);
+    for (std::size_t t = 0; t < n; ++t)
+      for (std::size_t h = 0; h < heads; ++h) {
+        const float* head = &ws.qkv[(t * heads + h) * 3 * D];
+        std::copy_n(head, D, &ws.q[(t * heads + h) * D]);
+        std::copy_n(head + D, D, &ws.k[(t * heads + h) * D]);
+        std::copy_n(head + 2 * D, D, &ws.v[(t * heads + h) * D]);
+      }
+    attend(layer, b, cache, ws, pool);
+    // The residual stream is a's now (post-norm): x is free for the output.
+    kernels::matmul(L.o_proj, ws.attn.data(), n, ws.x.data(), pool, L.o_bias.data(), b.precision);
+    scale_add(ws.x.data(), ws.a.data(), alpha, n * H);
+
+    for (std::size_t t = 0; t < n; ++t)
+      kernels::layer_norm(&ws.x[t * H], L.post_attention_layernorm.data(), L.post_attention_layernorm_bias.data(),
+                          eps(), &ws.a[t * H], H);
+    kernels::matmul(L.gate_up_proj, ws.a.data(), n, ws.gate_up.data(), pool, L.gate_up_bias.data(), b.precision);
+    for (std::size_t t = 0; t < n; ++t)
+      kernels::gelu_mul(&ws.gate_up[t * 2 * I], &ws.gate_up[t * 2 * I + I], &ws.ffn[t * I], I);
+    kernels::matmul(L.down_proj, ws.ffn.data(), n, ws.x.data(), pool, L.down_bias.data(), b.precision);
+    scale_add(ws.x.data(), ws.a.data(), alpha, n * H);
+  }
+
   void embed(std::span<const std::int32_t> ids, float* x) const {
     const auto H = static_cast<std::size_t>(shape_.hidden_size);
     for (std::size_t t = 0; t < ids.size(); ++t) {
@@ -129,27 +211,28 @@ class transformer {
 
   void normalize_rows(float* x, const std::vector<float>& weight, std::size_t n) const {
     const auto H = static_cast<std::size_t>(shape_.hidden_size);
-    for (std::size_t t = 0; t < n; ++t)
-      kernels::rms_norm(x + t * H, weight.data(), static_cast<float>(shape_.rms_norm_eps), x + t * H, H);
+    for (std::size_t t = 0; t < n; ++t) kernels::rms_norm(x + t * H, weight.data(), eps(), x + t * H, H);
   }
 
   static void add_rows(float* x, const float* y, std::size_t count) {
     for (std::size_t i = 0; i < count; ++i) x[i] += y[i];
   }
 
+  // x = alpha * y + x
+  static void scale_add(float* x, const float* y, float alpha, std::size_t count) {
+    for (std::size_t i = 0; i < count; ++i) x[i] += alpha * y[i];
+  }
+
+  // Rotates ws.q and ws.k at the layout's positions, appends k and v to the
+  // cache and leaves the attention of every query head in ws.attn.
   template <kv_format C>
-  void self_attention(const layer_weights<S>& L, std::size_t layer, std::size_t n, std::size_t start, kv_cache<C>& cache,
-                      workspace& ws, thread_pool& pool, kernels::activation_precision precision) const {
+  void attend(std::size_t layer, const batch& b, kv_cache<C>& cache, workspace& ws, thread_pool& pool) const {
     const auto D = static_cast<std::size_t>(shape_.head_dim);
     const auto heads = static_cast<std::size_t>(shape_.num_heads);
     const auto kv_heads = static_cast<std::size_t>(shape_.num_kv_heads);
-    const std::size_t Q = heads * D, KV = kv_heads * D;
-
-    kernels::matmul(L.q_proj, ws.a.data(), n, ws.q.data(), pool, L.q_bias.data(), precision);
-    kernels::matmul(L.k_proj, ws.a.data(), n, ws.k.data(), pool, L.k_bias.data(), precision);
-    kernels::matmul(L.v_proj, ws.a.data(), n, ws.v.data(), pool, L.v_bias.data(), precision);
+    const std::size_t Q = heads * D, KV = kv_heads * D, n = b.n, start = b.start;
     for (std::size_t t = 0; t < n; ++t) {
-      rope_.angles(static_cast<std::int64_t>(start + t), ws.cos.data(), ws.sin.data());
+      rope_.angles(b.layout.rotary_position(start + t), ws.cos.data(), ws.sin.data());
       rope_.apply(&ws.q[t * Q], heads, D, ws.cos.data(), ws.sin.data());
       rope_.apply(&ws.k[t * KV], kv_heads, D, ws.cos.data(), ws.sin.data());
       for (std::size_t h = 0; h < kv_heads; ++h)
@@ -172,19 +255,9 @@ class transformer {
         const std::size_t h0 = kv * group + task % slices * slice_heads;
         const std::size_t tokens = std::min(tile, n - t0), heads_here = std::min(slice_heads, (kv + 1) * group - h0);
         attend_group(cache, layer, kv, &ws.q[t0 * Q + h0 * D], &ws.attn[t0 * Q + h0 * D], Q, tokens, heads_here, D,
-                     start + t0 + 1, ws.attention[slot]);
+                     start + t0 + 1, ws.attention[slot], b.layout.shared);
       }
     });
-    kernels::matmul(L.o_proj, ws.attn.data(), n, ws.a.data(), pool, nullptr, precision);
-  }
-
-  void mlp(const layer_weights<S>& L, std::size_t n, workspace& ws, thread_pool& pool,
-           kernels::activation_precision precision) const {
-    const auto I = static_cast<std::size_t>(shape_.intermediate_size);
-    kernels::matmul(L.gate_up_proj, ws.a.data(), n, ws.gate_up.data(), pool, nullptr, precision);
-    for (std::size_t t = 0; t < n; ++t)
-      kernels::silu_mul(&ws.gate_up[t * 2 * I], &ws.gate_up[t * 2 * I + I], &ws.ffn[t * I], I);
-    kernels::matmul(L.down_proj, ws.ffn.data(), n, ws.a.data(), pool, nullptr, precision);
   }
 
   model_shape shape_;

@@ -36,6 +36,15 @@ struct layer_weights {
   weight_matrix<ffn_t> gate_up_proj;  // rows [0, I) gate, [I, 2I) up
   weight_matrix<ffn_t> down_proj;
   std::vector<float> post_mlp_layernorm;  // glm4 blocks only
+
+  // glm130b blocks (SwissArmyTransformer's tensors): one fused projection
+  // whose rows are, head after head, that head's q, k and v rows (split after
+  // the matmul, so the file's matrix is used in place); LayerNorm biases; a
+  // bias on every projection; gate_up_proj rows [0, I) the value half x1,
+  // [I, 2I) the GELU half x2.
+  weight_matrix<attn_t> qkv_proj;
+  std::vector<float> qkv_bias, o_bias, gate_up_bias, down_bias;
+  std::vector<float> input_layernorm_bias, post_attention_layernorm_bias;
 };
 
 template <weights::weight_scheme S>
@@ -43,22 +52,26 @@ struct model_weights {
   weight_matrix<typename S::embedding> embed_tokens;
   std::vector<layer_weights<S>> layers;
   std::vector<float> norm;
+  std::vector<float> norm_bias;  // glm130b: the final LayerNorm's bias
   weight_matrix<typename S::output> lm_head;
 
   std::size_t matrix_bytes() const {
     std::size_t b = embed_tokens.bytes() + lm_head.bytes();
     for (const auto& l : layers)
-      b += l.q_proj.bytes() + l.k_proj.bytes() + l.v_proj.bytes() + l.o_proj.bytes() + l.gate_up_proj.bytes() +
-           l.down_proj.bytes();
+      b += l.q_proj.bytes() + l.k_proj.bytes() + l.v_proj.bytes() + l.qkv_proj.bytes() + l.o_proj.bytes() +
+           l.gate_up_proj.bytes() + l.down_proj.bytes();
     return b;
   }
 };
+
+// GLM-130B's tensors keep SwissArmyTransformer's names (it has no other).
+inline constexpr std::string_view glm130b_embedding = "transformer.word_embeddings.weight";
 
 // The scheme role a canonical matrix name belongs to.
 enum class weight_role { embedding, attention, ffn, output };
 
 inline weight_role role_of(std::string_view canonical_name) {
-  if (canonical_name == "model.embed_tokens.weight") return weight_role::embedding;
+  if (canonical_name == "model.embed_tokens.weight" || canonical_name == glm130b_embedding) return weight_role::embedding;
   if (canonical_name == "lm_head.weight") return weight_role::output;
   return canonical_name.find(".mlp.") != std::string_view::npos ? weight_role::ffn : weight_role::attention;
 }
@@ -82,7 +95,7 @@ class tensor_taker {
  public:
   tensor_taker(const io::tensor_source& src, const load_options& options) : src_(src), options_(options) {}
 
-  bool has(const std::string& name) const { return src_.find(name).has_value(); }
+  bool has(const std::string& name) const { return src_.contains(name); }
 
   io::source_tensor take(const std::string& name, const std::vector<std::int64_t>& shape) {
     auto t = src_.find(name);
@@ -196,11 +209,49 @@ class tensor_taker {
 
 }  // namespace detail
 
+// GLM-130B, under SwissArmyTransformer's names; the output is the embedding.
+template <weights::weight_scheme S>
+model_weights<S> load_glm130b_weights(detail::tensor_taker& take, const model_shape& s) {
+  using attn_t = typename S::attention;
+  using ffn_t = typename S::ffn;
+  model_weights<S> w;
+  const auto H = s.hidden_size, I = s.intermediate_size;
+  const std::string embedding(glm130b_embedding);
+  w.embed_tokens = take.template matrix_of<typename S::embedding>(embedding, s.vocab_size, H);
+  for (std::int64_t l = 0; l < s.num_layers; ++l) {
+    const std::string p = "transformer.layers." + std::to_string(l) + ".";
+    layer_weights<S> L;
+    L.input_layernorm = take.vector(p + "input_layernorm.weight", H);
+    L.input_layernorm_bias = take.vector(p + "input_layernorm.bias", H);
+    L.qkv_proj = take.template matrix_of<attn_t>(p + "attention.query_key_value.weight", 3 * H, H);
+    L.qkv_bias = take.vector(p + "attention.query_key_value.bias", 3 * H);
+    L.o_proj = take.template matrix_of<attn_t>(p + "attention.dense.weight", H, H);
+    L.o_bias = take.vector(p + "attention.dense.bias", H);
+    L.post_attention_layernorm = take.vector(p + "post_attention_layernorm.weight", H);
+    L.post_attention_layernorm_bias = take.vector(p + "post_attention_layernorm.bias", H);
+    L.gate_up_proj = take.template matrix_of<ffn_t>(p + "mlp.dense_h_to_4h.weight", 2 * I, H);
+    L.gate_up_bias = take.vector(p + "mlp.dense_h_to_4h.bias", 2 * I);
+    L.down_proj = take.template matrix_of<ffn_t>(p + "mlp.dense_4h_to_h.weight", H, I);
+    L.down_bias = take.vector(p + "mlp.dense_4h_to_h.bias", H);
+    w.layers.push_back(std::move(L));
+  }
+  w.norm = take.vector("transformer.final_layernorm.weight", H);
+  w.norm_bias = take.vector("transformer.final_layernorm.bias", H);
+  w.lm_head = take.template matrix_of<typename S::output>(embedding, s.vocab_size, H);
+  return w;
+}
+
 template <weights::weight_scheme S>
 model_weights<S> load_weights(const io::tensor_source& src, const model_shape& s, const load_options& options = {}) {
   using attn_t = typename S::attention;
   using ffn_t = typename S::ffn;
   detail::tensor_taker take(src, options);
+  if (s.style == block_style::glm130b) {
+    take.expect_matrices(2 + 4 * static_cast<std::size_t>(s.num_layers));  // embedding, qkv o h_to_4h 4h_to_h, output
+    auto w = load_glm130b_weights<S>(take, s);
+    take.require_all_taken();
+    return w;
+  }
   take.expect_matrices(2 + 6 * static_cast<std::size_t>(s.num_layers));  // embedding, q k v o gate_up down, output
   model_weights<S> w;
   const auto H = s.hidden_size, Q = s.q_dim(), KV = s.kv_dim(), I = s.intermediate_size;
