@@ -1,12 +1,18 @@
 // The tokenizer from wherever a model keeps it: the vocabulary inside a GGUF
 // file, or a checkpoint folder's tokenizer.json (GLM-4-0414, GLM-Z1) or
-// tokenizer.model (glm-4-9b-chat's tiktoken file).
+// tokenizer.model (glm-4-9b-chat's tiktoken file); for GLM-130B, icetk's
+// ice_text.model in its folder.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
 
 #include "glm4/core/error.hpp"
 #include "glm4/tokenizer/from_gguf.hpp"
+#include "glm4/tokenizer/icetk.hpp"
 #include "glm4/tokenizer/tokenizer.hpp"
 
 namespace glm4 {
@@ -18,6 +24,40 @@ inline tokenizer open_tokenizer(const std::filesystem::path& model_path) {
   if (std::filesystem::exists(model_path / "tokenizer.model"))
     return tokenizer::from_tiktoken(model_path / "tokenizer.model");
   throw io_error(model_path.string() + " has no tokenizer.json or tokenizer.model");
+}
+
+// GLM-130B's tokenizer: `ice_text.model` in the folder (icetk downloads it
+// to ~/.icetk_models; copy it beside the checkpoint), with icetk's ids
+// unless an `icetk.json` beside it says otherwise:
+//   {"text_offset": 20000, "commands": {"[MASK]": 150000, "sop": 150004, ...}}
+// ("commands", when given, is the whole table: [MASK], [sMASK], [gMASK],
+// sop, eop and eos are what blank filling needs).
+inline icetk_tokenizer open_icetk(const std::filesystem::path& folder) {
+  const auto model = folder / "ice_text.model";
+  if (!std::filesystem::is_regular_file(model))
+    throw io_error(folder.string() + " has no ice_text.model (GLM-130B's icetk tokenizer)");
+  icetk_options options;
+  const auto config = folder / "icetk.json";
+  if (std::filesystem::exists(config)) {
+    std::ifstream in(config);
+    const auto j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    const auto bad = [&](const std::string& what) { return format_error(config.string() + ": " + what); };
+    const auto id_of = [&](const nlohmann::json& v, const std::string& what) {
+      if (!v.is_number_integer() || v.get<std::int64_t>() < 0 || v.get<std::int64_t>() > INT32_MAX)
+        throw bad(what + " is not a token id");
+      return static_cast<std::int32_t>(v.get<std::int64_t>());
+    };
+    if (!j.is_object()) throw bad("not a JSON object");
+    if (j.contains("text_offset")) {
+      options.text_offset = id_of(j["text_offset"], "text_offset");
+    }
+    if (j.contains("commands")) {
+      if (!j["commands"].is_object()) throw bad("commands is not an object of name: id");
+      options.commands.clear();
+      for (const auto& [name, id] : j["commands"].items()) options.commands[name] = id_of(id, "command \"" + name + "\"");
+    }
+  }
+  return icetk_tokenizer::open(model, std::move(options));
 }
 
 }  // namespace glm4
