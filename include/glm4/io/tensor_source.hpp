@@ -36,6 +36,13 @@ struct source_tensor {
   }
 };
 
+// What a tensor is, without its bytes.
+struct tensor_info {
+  quant::ggml_type type;
+  std::vector<std::int64_t> shape;
+  std::string file_name;  // its name inside its file, for messages
+};
+
 class tensor_source {
  public:
   virtual ~tensor_source() = default;
@@ -46,6 +53,12 @@ class tensor_source {
   // Whether the source holds `name`, without producing the tensor (which a
   // source that assembles tensors, like a partitioned checkpoint, would).
   virtual bool contains(std::string_view name) const { return find(name).has_value(); }
+  // The tensor's type and shape, likewise without producing it.
+  virtual std::optional<tensor_info> info(std::string_view name) const {
+    const auto t = find(name);
+    if (!t) return std::nullopt;
+    return tensor_info{t->type, t->shape, t->file_name};
+  }
   // What the source is, for messages ("GLM-4-9B-0414/ (4 safetensors files)").
   virtual std::string describe() const = 0;
   // Whether an absent lm_head means "tied to the embedding" whatever the

@@ -47,6 +47,10 @@ class any_session {
   std::span<const float> prefill(std::span<const std::int32_t> ids, logits_for which = logits_for::last) {
     return impl_->prefill(ids, which);
   }
+  // Under a layout other than causal (session::prefill's, for GLM-130B).
+  std::span<const float> prefill(std::span<const std::int32_t> ids, logits_for which, const attention_layout& layout) {
+    return impl_->prefill(ids, which, layout);
+  }
   std::span<const float> decode(std::int32_t id) { return impl_->prefill(std::span(&id, 1), logits_for::last); }
   std::int64_t position() const { return impl_->position(); }
   std::int64_t context() const { return impl_->context(); }
@@ -59,6 +63,7 @@ class any_session {
   struct base {
     virtual ~base() = default;
     virtual std::span<const float> prefill(std::span<const std::int32_t>, logits_for) = 0;
+    virtual std::span<const float> prefill(std::span<const std::int32_t>, logits_for, const attention_layout&) = 0;
     virtual std::int64_t position() const = 0;
     virtual std::int64_t context() const = 0;
     virtual std::size_t vocab_size() const = 0;
@@ -70,6 +75,10 @@ class any_session {
     impl(std::shared_ptr<const transformer<S>> net, const session_options& options) : run(std::move(net), options) {}
     std::span<const float> prefill(std::span<const std::int32_t> ids, logits_for which) override {
       return run.prefill(ids, which);
+    }
+    std::span<const float> prefill(std::span<const std::int32_t> ids, logits_for which,
+                                   const attention_layout& layout) override {
+      return run.prefill(ids, which, layout);
     }
     std::int64_t position() const override { return run.position(); }
     std::int64_t context() const override { return run.context(); }

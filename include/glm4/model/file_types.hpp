@@ -92,6 +92,24 @@ struct q6_k {
   using scheme = weights::scheme<role, role, role, role>;
 };
 
+// GLM-130B's weight-only quantization (io/sat_checkpoint.hpp): the four
+// projections of each layer as q8_0 / q4_0 holding its codes exactly, or as
+// f32 where a model-parallel partition's width is no whole number of blocks;
+// the word embedding, which is also the output, stays f16.
+struct int8 {
+  static constexpr std::string_view name = "INT8";
+  using role = weights::any_of<quant::q8_0, quant::f32>;
+  using scheme = weights::scheme<quant::f16, role, role, quant::f16>;
+};
+struct int4 {
+  static constexpr std::string_view name = "INT4";
+  using role = weights::any_of<quant::q4_0, quant::f32>;
+  using scheme = weights::scheme<quant::f16, role, role, quant::f16>;
+};
+
+// What GLM-130B checkpoints hold: fp16, or INT8 / INT4.
+using glm130b = list<f16, bf16, f32, int8, int4>;
+
 // Every type llama-quantize writes for GLM-4 that glm4.hpp stores, plus the
 // float types a converter writes. The first that holds a file in place wins,
 // so a type comes before the wider mixes that would also hold its files

@@ -14,6 +14,7 @@
 #include "glm4/io/checkpoint.hpp"
 #include "glm4/io/gguf_source.hpp"
 #include "glm4/io/hf_config.hpp"
+#include "glm4/io/sat_checkpoint.hpp"
 #include "glm4/kernels/target.hpp"
 #include "glm4/model/transformer.hpp"
 #include "glm4/model/weight_scheme.hpp"
@@ -31,9 +32,16 @@ class model {
   static constexpr model_shape shape = shape_of<C>();
 
   // A Hugging Face checkpoint folder (HF Glm/Glm4 or THUDM ChatGLM layout),
-  // or a llama.cpp GGUF file (arch glm4 or chatglm).
+  // a llama.cpp GGUF file (arch glm4 or chatglm), or a SwissArmyTransformer
+  // folder (GLM-130B; its config.json, if any, is checked, the tensors always).
   static model load(const std::filesystem::path& path, const load_options& options = {}) {
     if (std::filesystem::is_regular_file(path)) return load_gguf(path, options);
+    if (!io::sat_checkpoint::partition_files(path).empty()) {
+      const io::sat_checkpoint source(path);
+      const auto config = path / "config.json";
+      const model_shape found = std::filesystem::exists(config) ? io::read_model_config(config) : shape;
+      return from_source(source, found, source.describe(), options);
+    }
     io::checkpoint_folder source(path);
     const auto found = io::read_model_config(source.config_path());
     return from_source(source, found, source.config_path().string(), options);

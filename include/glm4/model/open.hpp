@@ -25,10 +25,12 @@
 #include <vector>
 
 #include "glm4/config/model_config.hpp"
+#include "glm4/config/presets.hpp"
 #include "glm4/core/error.hpp"
 #include "glm4/io/checkpoint.hpp"
 #include "glm4/io/gguf_source.hpp"
 #include "glm4/io/hf_config.hpp"
+#include "glm4/io/sat_checkpoint.hpp"
 #include "glm4/kernels/target.hpp"
 #include "glm4/model/file_types.hpp"
 #include "glm4/model/load_options.hpp"
@@ -49,12 +51,19 @@ struct open_options {
 // and what the choice of types is made from.
 class model_file {
  public:
-  // A GGUF file or a Hugging Face checkpoint folder; anything else is an
-  // io_error naming the path.
+  // A GGUF file, a Hugging Face checkpoint folder or a SwissArmyTransformer
+  // one (GLM-130B's mp_rank_*_model_states.pt; its shape from a config.json
+  // beside them, else GLM-130B's published one, checked against every
+  // tensor at load); anything else is an io_error naming the path.
   static model_file open(const std::filesystem::path& path) {
     model_file f;
     f.path_ = path;
-    if (std::filesystem::is_regular_file(path)) {
+    if (std::filesystem::is_directory(path) && !io::sat_checkpoint::partition_files(path).empty()) {
+      f.source_ = std::make_shared<io::sat_checkpoint>(path);
+      f.shape_ = std::filesystem::exists(path / "config.json") ? io::read_model_config(path / "config.json")
+                                                                : shape_of<presets::glm_130b>();
+      f.name_ = folder_name(path);
+    } else if (std::filesystem::is_regular_file(path)) {
       f.gguf_ = io::gguf_file::open(path);
       f.source_ = std::make_shared<io::gguf_source>(f.gguf_);
       f.shape_ = io::shape_from_gguf(*f.gguf_);
@@ -64,8 +73,7 @@ class model_file {
         throw io_error(path.string() + " is a folder without config.json, not a Hugging Face checkpoint");
       f.source_ = std::make_shared<io::checkpoint_folder>(path);
       f.shape_ = io::read_model_config(path / "config.json");
-      f.name_ = std::filesystem::absolute(path).lexically_normal().filename().string();
-      if (f.name_.empty()) f.name_ = std::filesystem::absolute(path).lexically_normal().parent_path().filename().string();
+      f.name_ = folder_name(path);
     } else {
       throw io_error(path.string() + (std::filesystem::exists(path) ? " is neither a GGUF file nor a checkpoint folder"
                                                                      : " does not exist"));
@@ -106,7 +114,7 @@ class model_file {
   std::map<std::string, std::size_t> matrix_types() const {
     std::map<std::string, std::size_t> counts;
     for (const auto& name : source_->names())
-      if (const auto t = source_->find(name); t && t->shape.size() == 2) ++counts[quant::type_name(t->type)];
+      if (const auto t = source_->info(name); t && t->shape.size() == 2) ++counts[quant::type_name(t->type)];
     return counts;
   }
 
@@ -132,24 +140,30 @@ class model_file {
       }
       return std::string();
     };
-    const auto check = [&](const io::source_tensor& t, weight_role role) -> std::optional<std::string> {
+    const auto check = [&](const io::tensor_info& t, weight_role role) -> std::optional<std::string> {
       if (accepts(role, t.type)) return std::nullopt;
       return t.file_name + " is " + quant::type_name(t.type) + ", " + std::string(to_string(role)) +
              " weights are " + formats(role);
     };
     for (const auto& name : source_->names()) {
-      const auto t = source_->find(name);
+      const auto t = source_->info(name);
       if (!t || t->shape.size() != 2) continue;
       if (auto why = check(*t, role_of(name))) return why;
     }
     // A tied model's output is its embedding matrix.
-    if (!source_->find("lm_head.weight"))
-      if (const auto embed = source_->find("model.embed_tokens.weight"))
-        if (auto why = check(*embed, weight_role::output)) return *why + " (the tied output)";
+    if (!source_->contains("lm_head.weight"))
+      for (const std::string_view name : {std::string_view("model.embed_tokens.weight"), glm130b_embedding})
+        if (const auto embed = source_->info(name))
+          if (auto why = check(*embed, weight_role::output)) return *why + " (the tied output)";
     return std::nullopt;
   }
 
  private:
+  static std::string folder_name(const std::filesystem::path& path) {
+    const auto p = std::filesystem::absolute(path).lexically_normal();
+    return p.filename().empty() ? p.parent_path().filename().string() : p.filename().string();
+  }
+
   std::filesystem::path path_;
   std::shared_ptr<const io::gguf_file> gguf_;
   std::shared_ptr<const io::tensor_source> source_;
