@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "glm4/kernels/dot.hpp"
+#include "glm4/kernels/gelu_mul.hpp"
+#include "glm4/kernels/layer_norm.hpp"
 #include "glm4/kernels/matmul.hpp"
 #include "glm4/kernels/reference.hpp"
 #include "glm4/kernels/rms_norm.hpp"
@@ -72,6 +74,32 @@ BOOST_AUTO_TEST_CASE(rms_norm_matches_reference) {
     std::vector<float> y(n), ref(n);
     kernels::rms_norm(x.data(), w.data(), 1e-5f, y.data(), n);
     kernels::reference::rms_norm(x.data(), w.data(), 1e-5f, ref.data(), n);
+    for (std::size_t i = 0; i < n; ++i) BOOST_TEST(y[i] == ref[i], boost::test_tools::tolerance(1e-5f));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(layer_norm_matches_reference) {
+  for (std::size_t n : lengths) {
+    // a mean far from zero: the variance must not come from E[x^2] - mean^2
+    // (which would be off by whole units here); f32's rounding of x itself
+    // leaves ~1e-5
+    auto x = random_vector(n, 15, 2.0f);
+    for (auto& v : x) v += 40.0f;
+    const auto w = random_vector(n, 16), b = random_vector(n, 17);
+    std::vector<float> y(n), ref(n);
+    kernels::layer_norm(x.data(), w.data(), b.data(), 1e-5f, y.data(), n);
+    kernels::reference::layer_norm(x.data(), w.data(), b.data(), 1e-5f, ref.data(), n);
+    BOOST_TEST_INFO("n = " << n);
+    for (std::size_t i = 0; i < n; ++i) BOOST_TEST(std::abs(y[i] - ref[i]) <= 1e-4f * (1.0f + std::abs(ref[i])));
+  }
+}
+
+BOOST_AUTO_TEST_CASE(gelu_mul_matches_reference) {
+  for (std::size_t n : lengths) {
+    const auto x1 = random_vector(n, 18), x2 = random_vector(n, 19, 4.0f);
+    std::vector<float> y(n), ref(n);
+    kernels::gelu_mul(x1.data(), x2.data(), y.data(), n);
+    kernels::reference::gelu_mul(x1.data(), x2.data(), ref.data(), n);
     for (std::size_t i = 0; i < n; ++i) BOOST_TEST(y[i] == ref[i], boost::test_tools::tolerance(1e-5f));
   }
 }

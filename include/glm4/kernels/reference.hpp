@@ -36,6 +36,25 @@ inline void rms_norm(const float* x, const float* weight, float eps, float* y, s
   for (std::size_t i = 0; i < n; ++i) y[i] = static_cast<float>(x[i] * inv * weight[i]);
 }
 
+// y = (x - mean) / sqrt(var + eps) * weight + bias (PyTorch's F.layer_norm,
+// biased variance).
+inline void layer_norm(const float* x, const float* weight, const float* bias, float eps, float* y, std::size_t n) {
+  double mean = 0.0, var = 0.0;
+  for (std::size_t i = 0; i < n; ++i) mean += x[i];
+  mean /= static_cast<double>(n);
+  for (std::size_t i = 0; i < n; ++i) var += (x[i] - mean) * (x[i] - mean);
+  const double inv = 1.0 / std::sqrt(var / static_cast<double>(n) + eps);
+  for (std::size_t i = 0; i < n; ++i) y[i] = static_cast<float>((x[i] - mean) * inv * weight[i] + bias[i]);
+}
+
+// out[i] = x1[i] * gelu(x2[i]), gelu(v) = v/2 (1 + erf(v / sqrt 2)).
+inline void gelu_mul(const float* x1, const float* x2, float* out, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double v = x2[i];
+    out[i] = static_cast<float>(x1[i] * 0.5 * v * std::erfc(-v / std::sqrt(2.0)));  // = 1 + erf, without cancelling
+  }
+}
+
 // out[i] = silu(gate[i]) * up[i], silu(g) = g / (1 + e^-g).
 inline void silu_mul(const float* gate, const float* up, float* out, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) {
