@@ -5,7 +5,9 @@
 #      (scripts/check_doc_snippets.sh, -fsyntax-only), so the docs keep up;
 #   3. AddressSanitizer + UBSan build in build-asan/ (library tests; not
 #      the command, whose end-to-end scripts are not test executables), the
-#      tests of the error paths (bad and truncated files), where memory bugs
+#      tests of the error paths (bad and truncated files) and of the readers
+#      of files from strangers (GGUF, safetensors, SentencePiece, PyTorch
+#      zip/pickle, partitioned GLM-130B checkpoints), where memory bugs
 #      would hide;
 #   4. the ways into the library, each built and run as a user's project
 #      would: `cmake --install` to a temporary prefix (no lib/ in it) with
@@ -24,7 +26,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 JOBS=${JOBS:-2}
-ASAN_TESTS=${ASAN_TESTS:-'error|bad|gguf|safetensors'}
+ASAN_TESTS=${ASAN_TESTS:-'error|bad|gguf|safetensors|sentencepiece|torch_checkpoint|glm130b_checkpoint'}
 
 stage() { printf '\n== [%4ds] %s\n' "$SECONDS" "$*"; }
 SECONDS=0

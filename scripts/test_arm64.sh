@@ -10,7 +10,10 @@
 # quantized formats on 128-bit tags) with qemu's vector length at 256 and
 # 512 bits, where a kernel that assumes 128-bit lanes would fail. Then the
 # whole model: golden-logit and GGUF tests with +dotprod, and with SVE, and
-# the glm4 command built with cmake/toolchains/aarch64-linux-gnu.cmake.
+# the glm4 command built with cmake/toolchains/aarch64-linux-gnu.cmake
+# (for NEON+dotprod; its SVE code is the library's, run by the SVE golden
+# and GGUF tests). GLM-130B's network (LayerNorm, GeGLU, NeoX rotary, the
+# shared-context attention) against its reference with +dotprod.
 # Static binaries, Boost.Test header-only (GLM4_TEST_HEADER_ONLY), Highway
 # header-only (HWY_COMPILE_ONLY_STATIC: no libhwy at link time).
 # Usage: scripts/test_arm64.sh [out_dir]   (default build-arm64/)
@@ -40,7 +43,7 @@ FLAGS=(-std=c++20 -O2 -static -pthread -DHWY_COMPILE_ONLY_STATIC=1 -DGLM4_TEST_H
        -Iinclude -Itests -isystem "$OUT/include")
 run() {  # name march source [qemu vector lengths in bits]
   local bin="$OUT/$1" vl
-  printf '== %s (%s)\n' "$1" "$2"
+  printf '== [%4ds] %s (%s)\n' "$SECONDS" "$1" "$2"
   "$CXX" "${FLAGS[@]}" "-march=$2" "$3" -o "$bin"
   if [ $# -eq 3 ]; then qemu-aarch64 "$bin"; return; fi
   for vl in "${@:4}"; do
@@ -75,6 +78,7 @@ for src in tests/model/golden_test.cpp tests/model/gguf_logits_test.cpp; do
   run "${name}_dotprod" armv8.2-a+dotprod+crypto "$src"
   run "${name}_sve_dotprod" armv8.2-a+sve+dotprod+crypto "$src" 256
 done
+run glm130b_test_dotprod armv8.2-a+dotprod+crypto tests/model/glm130b_test.cpp
 
 # The glm4 command, cross-built with CMake and the toolchain file (static,
 # without the server), through the same end-to-end checks as on x86: greedy
@@ -83,7 +87,7 @@ done
 command_checks() {  # name march [SVE vector length in bits]
   local dir="$OUT/cmake-$1" cpu=max
   [ $# -gt 2 ] && cpu="max,sve$3=on"
-  printf '== glm4 command, %s (%s)\n' "$1" "$2"
+  printf '== [%4ds] glm4 command, %s (%s)\n' "$SECONDS" "$1" "$2"
   cmake -S . -B "$dir" --toolchain cmake/toolchains/aarch64-linux-gnu.cmake -DGLM4_AARCH64_MARCH="$2" \
     -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" -DGLM4_BUILD_TESTS=OFF -DGLM4_BUILD_EXAMPLES=OFF -DGLM4_INSTALL=OFF > "$dir.configure.log"
   cmake --build "$dir" --target glm4-cli -j "${JOBS:-2}" > "$dir.build.log"
@@ -98,5 +102,5 @@ command_checks() {  # name march [SVE vector length in bits]
   done
 }
 command_checks dotprod armv8.2-a+dotprod+crypto
-command_checks sve_dotprod armv8.2-a+sve+dotprod+crypto 256
+printf '== [%4ds] ' "$SECONDS"
 echo "arm64 kernel, whole-model and glm4 command tests passed"

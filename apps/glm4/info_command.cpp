@@ -6,6 +6,7 @@
 #include <iomanip>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -33,8 +34,22 @@ std::string mib(std::size_t bytes) {
   return s.str();
 }
 
+// What info shows of a loaded model, chat or blank-filling.
+struct loaded_facts {
+  const any_model& model;
+  kv_cache_type cache_type;
+  std::int64_t context;
+  std::string chat_format;
+  std::size_t tokenizer_tokens;
+};
+
+bool is_sat_folder(const model_file& file) {
+  return !file.is_gguf() && !io::sat_checkpoint::partition_files(file.path()).empty();
+}
+
 std::string architecture_of(const model_file& file) {
   if (file.is_gguf()) return file.gguf()->architecture();
+  if (file.shape().style == block_style::glm130b) return "glm-130b";
   std::ifstream in(file.path() / "config.json");
   const auto j = nlohmann::json::parse(in, nullptr, false);
   if (j.is_object() && j.contains("model_type") && j["model_type"].is_string()) return j["model_type"];
@@ -61,7 +76,8 @@ int info(const info_options& o) {
   for (const auto& [t, count] : types) type_list += (type_list.empty() ? "" : ", ") + t + " x" + std::to_string(count);
   add("file", file.path().string());
   add("name", file.name());
-  add("kind", file.is_gguf() ? "GGUF" : "Hugging Face folder");
+  const std::string kind = file.is_gguf() ? "GGUF" : is_sat_folder(file) ? "SwissArmyTransformer folder" : "Hugging Face folder";
+  add("kind", file.source().describe() == kind ? kind : kind + ": " + file.source().describe());
   if (const auto label = file.llama_file_type(); !label.empty()) add("llama.cpp type", label);
   add("architecture", architecture_of(file));
   add("block style", std::string(to_string(s.style)));
@@ -76,10 +92,23 @@ int info(const info_options& o) {
   add("matrix types", type_list);
   if (!o.json) print();
 
-  const loaded_model m = load_model(o.model);
+  // GLM-130B fills blanks with icetk's tokenizer; the others chat.
+  const bool blank_filling = s.style == block_style::glm130b;
+  std::optional<loaded_model> chat_model;
+  std::optional<loaded_blank_model> blank_model;
+  if (blank_filling)
+    blank_model.emplace(load_blank_model(o.model));
+  else
+    chat_model.emplace(load_model(o.model));
+  const loaded_facts m = blank_filling
+                            ? loaded_facts{blank_model->model, blank_model->cache_type, blank_model->context,
+                                           "none (fills [MASK] / [gMASK] blanks)", blank_model->tokenizer.vocab_size()}
+                            : loaded_facts{chat_model->model, chat_model->cache_type, o.model.context,
+                                           std::string(chat::to_string(chat_model->chat_format)),
+                                           chat_model->tokenizer.vocab_size()};
   const auto kv_per_token = 2 * static_cast<std::size_t>(s.num_layers * s.num_kv_heads * s.head_dim) *
                             kv_element_bytes(m.cache_type);
-  const auto kv_total = kv_per_token * static_cast<std::size_t>(o.model.context);
+  const auto kv_total = kv_per_token * static_cast<std::size_t>(m.context);
   const auto build = build_info();
   const std::string simd = std::string(build.simd_target) + " (integer kernels: " + std::string(build.integer_kernels) + ")";
   // The kernel each of the file's matrix types runs in this build.
@@ -91,12 +120,12 @@ int info(const info_options& o) {
   add("file type", std::string(m.model.file_type()));
   add("weights", mib(m.model.weight_bytes()) + " (" + std::to_string(m.model.weight_bytes()) + " bytes)");
   add("kv cache", std::string(to_string(m.cache_type)) + ", " + std::to_string(kv_per_token) + " bytes per token, " +
-                      mib(kv_total) + " at -c " + std::to_string(o.model.context));
-  add("memory", mib(m.model.weight_bytes() + kv_total) + " (weights + kv cache at -c " + std::to_string(o.model.context) + ")");
+                      mib(kv_total) + " at -c " + std::to_string(m.context));
+  add("memory", mib(m.model.weight_bytes() + kv_total) + " (weights + kv cache at -c " + std::to_string(m.context) + ")");
   add("simd target", simd);
   add("kernels", kernels);
-  add("chat format", std::string(chat::to_string(m.chat_format)));
-  add("tokenizer", std::to_string(m.tokenizer.vocab_size()) + " tokens");
+  add("chat format", m.chat_format);
+  add("tokenizer", std::to_string(m.tokenizer_tokens) + " tokens" + (blank_filling ? " (icetk)" : ""));
   if (!o.json) {
     print();
     return exit_ok;
@@ -105,9 +134,9 @@ int info(const info_options& o) {
   nlohmann::ordered_json j;
   j["file"] = file.path().string();
   j["name"] = file.name();
-  j["kind"] = file.is_gguf() ? "gguf" : "hf_folder";
+  j["kind"] = file.is_gguf() ? "gguf" : is_sat_folder(file) ? "sat_folder" : "hf_folder";
   j["architecture"] = architecture_of(file);
-  j["block_style"] = s.style == block_style::glm ? "glm" : "glm4";
+  j["block_style"] = s.style == block_style::glm ? "glm" : s.style == block_style::glm4 ? "glm4" : "glm130b";
   j["shape"] = {{"layers", s.num_layers},      {"hidden_size", s.hidden_size}, {"intermediate_size", s.intermediate_size},
                 {"heads", s.num_heads},        {"kv_heads", s.num_kv_heads},   {"head_dim", s.head_dim},
                 {"vocab_size", s.vocab_size},  {"max_context", s.max_context}};
@@ -118,7 +147,7 @@ int info(const info_options& o) {
   j["weight_bytes"] = m.model.weight_bytes();
   j["kv_cache"] = {{"type", to_string(m.cache_type)},
                    {"bytes_per_token", kv_per_token},
-                   {"context", o.model.context},
+                   {"context", m.context},
                    {"bytes", kv_total}};
   if (const auto label = file.llama_file_type(); !label.empty()) j["llama_file_type"] = label;
   j["memory_bytes"] = m.model.weight_bytes() + kv_total;
@@ -128,8 +157,8 @@ int info(const info_options& o) {
   for (const auto& [t, count] : types)
     for (const auto& f : build.formats)
       if (f.format == t) j["kernels"][t] = to_string(f.kind);
-  j["chat_format"] = chat::to_string(m.chat_format);
-  j["tokenizer_tokens"] = m.tokenizer.vocab_size();
+  j["chat_format"] = m.chat_format;
+  j["tokenizer_tokens"] = m.tokenizer_tokens;
   std::cout << j.dump(2) << '\n';
   return exit_ok;
 }

@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iomanip>
@@ -36,6 +37,15 @@ using user_configs = config_list<>;
 #endif
 using known_configs = joined<user_configs, presets::all, test_models::all>::type;
 
+// llama.cpp's file types and GLM-130B's INT8 / INT4.
+template <class... Lists>
+struct joined_types;
+template <class... A, class... B>
+struct joined_types<file_types::list<A...>, file_types::list<B...>> {
+  using type = file_types::list<A..., B...>;
+};
+using known_file_types = joined_types<file_types::all, file_types::list<file_types::int8, file_types::int4>>::type;
+
 kv_cache_type parse_cache_type(const std::string& name) {
   for (const auto t : {kv_cache_type::f32, kv_cache_type::f16, kv_cache_type::bf16})
     if (to_string(t) == name) return t;
@@ -45,10 +55,11 @@ kv_cache_type parse_cache_type(const std::string& name) {
 }  // namespace
 
 void add_model_options(CLI::App& command, model_options& o) {
-  command.add_option("MODEL", o.path, "GGUF file or Hugging Face checkpoint folder")->required();
+  command.add_option("MODEL", o.path, "GGUF file, Hugging Face checkpoint folder or GLM-130B (SwissArmyTransformer) folder")
+      ->required();
   command.add_option("--type", o.file_type,
                      "store the weights as this type, converting at load (F32 F16 BF16 Q8_0 Q6_K Q4_0 Q4_1 Q5_0 "
-                     "Q5_K Q4_K); default: as the file stores them");
+                     "Q5_K Q4_K, and GLM-130B's INT8 INT4); default: as the file stores them");
   command.add_option("-t,--threads", o.threads, "compute threads")->capture_default_str()->check(CLI::Range(1, 1024));
   command.add_option("-c,--ctx-size", o.context, "context length: tokens the KV cache holds")
       ->capture_default_str()
@@ -64,9 +75,11 @@ void add_model_options(CLI::App& command, model_options& o) {
   command.add_flag("-q,--quiet", o.quiet, "nothing on stderr but errors");
 }
 
-loaded_model load_model(const model_options& o) {
-  const auto start = std::chrono::steady_clock::now();
-  const auto file = model_file::open(o.path);
+namespace {
+
+// The weights of `file` through the lists above, with a progress bar on a
+// terminal once loading takes a while.
+any_model open_weights(const model_file& file, const model_options& o, std::chrono::steady_clock::time_point start) {
   open_options how{.file_type = o.file_type};
   if (o.quiet) how.load.note = nullptr;
   // A bar on a terminal once loading takes a while (a conversion at load);
@@ -83,18 +96,56 @@ loaded_model load_model(const model_options& o) {
       std::fflush(stderr);
       bar_shown = done != total;
     };
-  auto model = any_model::open<known_configs>(file, how);
-  auto tokenizer = open_tokenizer(o.path);
-  const auto format = o.chat_format.empty() ? chat::detect_format(o.path) : *chat::parse_format(o.chat_format);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return any_model::open<known_configs, known_file_types>(file, how);
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void say_loaded(const model_file& file, const any_model& model, const std::string& how, double seconds) {
+  std::cerr << "glm4: " << file.name() << " as " << model.config_name() << ", " << model.file_type() << " weights ("
+            << std::fixed << std::setprecision(1) << static_cast<double>(model.weight_bytes()) / (1 << 20) << " MiB), "
+            << how << ", loaded in " << std::setprecision(2) << seconds << " s\n";
+}
+
+}  // namespace
+
+bool is_blank_filling_model(const std::string& path) {
+  return model_file::open(path).shape().style == block_style::glm130b;
+}
+
+loaded_blank_model load_blank_model(const model_options& o) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto file = model_file::open(o.path);
+  auto model = open_weights(file, o, start);
+  auto tokenizer = open_icetk(o.path);
+  const blank_ids ids{.mask = tokenizer.command("[MASK]"), .smask = tokenizer.command("[sMASK]"),
+                      .gmask = tokenizer.command("[gMASK]"), .eos = tokenizer.command("eos"),
+                      .sop = tokenizer.command("sop"), .eop = tokenizer.command("eop")};
   if (tokenizer.vocab_size() > static_cast<std::size_t>(model.shape().vocab_size))
     throw config_mismatch(o.path + ": the tokenizer has " + std::to_string(tokenizer.vocab_size()) +
                           " tokens, the model's vocabulary " + std::to_string(model.shape().vocab_size));
-  if (!o.quiet)
-    std::cerr << "glm4: " << file.name() << " as " << model.config_name() << ", " << model.file_type() << " weights ("
-              << std::fixed << std::setprecision(1) << static_cast<double>(model.weight_bytes()) / (1 << 20)
-              << " MiB), " << chat::to_string(format) << " chat format, loaded in " << std::setprecision(2)
-              << seconds << " s\n";
+  const double seconds = seconds_since(start);
+  if (!o.quiet) say_loaded(file, model, "icetk tokenizer, blank filling", seconds);
+  const auto context = std::min(o.context, model.shape().max_context);
+  return {std::move(model), std::move(tokenizer), ids, parse_cache_type(o.cache_type), seconds, context};
+}
+
+loaded_model load_model(const model_options& o) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto file = model_file::open(o.path);
+  if (file.shape().style == block_style::glm130b)
+    throw config_mismatch(o.path + " is GLM-130B, a base model that fills blanks, not a chat model: "
+                                   "`glm4 run` fills its [MASK] / [gMASK]");
+  auto model = open_weights(file, o, start);
+  auto tokenizer = open_tokenizer(o.path);
+  const auto format = o.chat_format.empty() ? chat::detect_format(o.path) : *chat::parse_format(o.chat_format);
+  const double seconds = seconds_since(start);
+  if (tokenizer.vocab_size() > static_cast<std::size_t>(model.shape().vocab_size))
+    throw config_mismatch(o.path + ": the tokenizer has " + std::to_string(tokenizer.vocab_size()) +
+                          " tokens, the model's vocabulary " + std::to_string(model.shape().vocab_size));
+  if (!o.quiet) say_loaded(file, model, std::string(chat::to_string(format)) + " chat format", seconds);
   return {std::move(model), std::move(tokenizer), format, parse_cache_type(o.cache_type), seconds};
 }
 

@@ -53,7 +53,27 @@ struct loaded_model {
 
 // Opens the model, its tokenizer and chat format (glm4::error on failure);
 // unless quiet, says on stderr what was loaded and how long it took.
+// GLM-130B is refused: it fills blanks, it does not chat.
 loaded_model load_model(const model_options& options);
+
+// GLM-130B: a base model that fills blanks (model/blank_filling.hpp), with
+// icetk's tokenizer (the folder's ice_text.model, icetk.json for other ids).
+struct loaded_blank_model {
+  glm4::any_model model;
+  glm4::icetk_tokenizer tokenizer;
+  glm4::blank_ids ids;
+  glm4::kv_cache_type cache_type;
+  double load_seconds = 0;
+  std::int64_t context = 0;  // -c, capped at the model's positions (2048 for GLM-130B)
+
+  glm4::any_session new_session(const model_options& o) const {
+    return model.new_session({.context = context, .threads = o.threads, .batch = o.batch}, cache_type);
+  }
+};
+
+// Whether `path` holds a blank-filling model (GLM-130B's architecture).
+bool is_blank_filling_model(const std::string& path);
+loaded_blank_model load_blank_model(const model_options& options);
 
 // The exit code for an exception escaping a subcommand, after printing
 // "glm4: <message>" on stderr.

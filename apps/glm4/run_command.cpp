@@ -1,6 +1,7 @@
 // glm4 run MODEL -p TEXT: continues a prompt, printing the text as it decodes;
 // with --ids the prompt and the output are token ids (examples/generate's
 // former interface, --dump-logits included).
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <chrono>
@@ -69,26 +70,14 @@ double ms_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
 }
 
-int run(const run_options& o) {
-  // Flags that make no sense together fail before the model loads.
-  std::string prompt_text = o.prompt_file.empty() ? o.prompt : read_file(o.prompt_file);
-  std::vector<std::int32_t> prompt;
-  if (o.ids) prompt = parse_ids(prompt_text);
+void check_ids(std::span<const std::int32_t> ids, std::int64_t vocab) {
+  for (const auto id : ids)
+    if (id >= vocab)
+      throw invalid_argument("prompt token id " + std::to_string(id) + " is past the vocabulary of " +
+                             std::to_string(vocab) + " tokens");
+}
 
-  const loaded_model m = load_model(o.model);
-  const auto vocab = static_cast<std::int64_t>(m.model.shape().vocab_size);
-  if (o.ids) {
-    for (const auto id : prompt)
-      if (id >= vocab)
-        throw invalid_argument("prompt token id " + std::to_string(id) + " is past the vocabulary of " +
-                               std::to_string(vocab) + " tokens");
-  } else {
-    prompt = m.tokenizer.encode(prompt_text, o.special ? special_tokens::allow : special_tokens::none);
-  }
-  if (prompt.empty()) throw invalid_argument("the prompt is empty");
-  const auto context = o.model.context;
-  const auto n = o.sampling.n_predict;
-  const auto prompt_len = static_cast<std::int64_t>(prompt.size());
+void check_room(std::int64_t prompt_len, std::int64_t n, std::int64_t context) {
   if (prompt_len > context)
     throw context_overflow("the prompt is " + std::to_string(prompt_len) + " tokens, past the context of " +
                            std::to_string(context) + " (-c)");
@@ -97,6 +86,108 @@ int run(const run_options& o) {
     throw context_overflow("the prompt's " + std::to_string(prompt_len) + " tokens and -n " + std::to_string(n) +
                            " new ones need a context of " + std::to_string(prompt_len + n - 1) + ", -c is " +
                            std::to_string(context));
+}
+
+// The part of `text` past `printed` bytes that is final: SentencePiece
+// decodes an unfinished UTF-8 sequence as U+FFFD, which the next piece may
+// complete, so a trailing one waits.
+std::string_view settled(std::string_view text, std::size_t printed) {
+  constexpr std::string_view replacement = "\xEF\xBF\xBD";
+  std::size_t end = text.size();
+  while (end >= printed + replacement.size() && text.substr(0, end).ends_with(replacement)) end -= replacement.size();
+  return printed < end ? text.substr(printed, end - printed) : std::string_view();
+}
+
+// GLM-130B: fills the prompt's blanks one after another as GLM-130B's
+// generate.py does ([MASK] / [sMASK] in the text, else a [gMASK] appended),
+// streaming each blank's answer on a line of its own.
+int run_blank_filling(const run_options& o, const std::string& prompt_text) {
+  const loaded_blank_model m = load_blank_model(o.model);
+  std::vector<std::int32_t> text_ids;
+  if (o.ids) {
+    text_ids = parse_ids(prompt_text);
+    check_ids(text_ids, m.model.shape().vocab_size);
+  } else {
+    text_ids = encode_with_masks(prompt_text, m.ids, [&](std::string_view s) { return m.tokenizer.encode(s); });
+  }
+  if (text_ids.empty()) throw invalid_argument("the prompt is empty");
+  auto prompt = blank_prompt_ids(text_ids, m.ids);
+  const std::int32_t blank_kind = prompt[blank_position(prompt, m.ids)];
+  const auto context = m.context, n = o.sampling.n_predict;
+
+  auto session = m.new_session(o.model);
+  if (!o.dump_logits.empty()) {
+    check_room(static_cast<std::int64_t>(prompt.size()), 0, context);
+    write_logits(o.dump_logits, session.prefill(prompt, logits_for::all, blank_layout(prompt, m.ids)));
+  }
+  sampling::sampler sampler(sampler_params(o.sampling, {m.ids.eop, m.ids.eos}));
+  const auto start = std::chrono::steady_clock::now();
+  std::int64_t generated = 0;
+  for (;;) {
+    check_room(static_cast<std::int64_t>(prompt.size()), n, context);
+    session.reset();
+    sampler.reset();  // each blank is a sequence of its own
+    sampler.accept(prompt);
+    std::vector<float> row;
+    const auto take = [&](std::span<const float> logits) { row.assign(logits.begin(), logits.end()); };
+    take(session.prefill(prompt, logits_for::last, blank_layout(prompt, m.ids)));
+    std::vector<std::int32_t> answer;
+    std::size_t printed = 0;
+    bool context_full = false;
+    while (n != 0) {
+      const std::int32_t id = sampler.sample(row);
+      answer.push_back(id);
+      ++generated;
+      const bool stop = sampler.is_stop(id);
+      if (o.ids) {
+        std::cout << (answer.size() > 1 ? " " : "") << id << std::flush;
+      } else if (!stop) {
+        const std::string text = m.tokenizer.decode(answer);
+        const auto fresh = settled(text, printed);
+        std::cout << fresh << std::flush;
+        printed += fresh.size();
+      }
+      if (stop || static_cast<std::int64_t>(answer.size()) == n) break;
+      if (session.position() >= session.context()) {
+        context_full = true;
+        break;
+      }
+      take(session.decode(id));
+    }
+    if (!o.ids) std::cout << m.tokenizer.decode(answer).substr(printed);
+    std::cout << '\n' << std::flush;
+    if (context_full && !o.model.quiet)
+      std::cerr << "glm4: stopped at the end of the context (" << context << " tokens, -c)\n";
+    auto filled = fill_blank(prompt, answer, m.ids);
+    if (std::find(filled.begin(), filled.end(), blank_kind) == filled.end()) break;
+    filled.push_back(m.ids.sop);
+    prompt = std::move(filled);
+  }
+  if (!o.model.quiet)
+    std::cerr << "glm4: load " << std::fixed << std::setprecision(2) << m.load_seconds * 1e3 << " ms | generated "
+              << generated << " tokens in " << ms_since(start) << " ms\n";
+  return exit_ok;
+}
+
+int run(const run_options& o) {
+  // Flags that make no sense together fail before the model loads.
+  std::string prompt_text = o.prompt_file.empty() ? o.prompt : read_file(o.prompt_file);
+  if (is_blank_filling_model(o.model.path)) return run_blank_filling(o, prompt_text);
+  std::vector<std::int32_t> prompt;
+  if (o.ids) prompt = parse_ids(prompt_text);
+
+  const loaded_model m = load_model(o.model);
+  const auto vocab = static_cast<std::int64_t>(m.model.shape().vocab_size);
+  if (o.ids) {
+    check_ids(prompt, vocab);
+  } else {
+    prompt = m.tokenizer.encode(prompt_text, o.special ? special_tokens::allow : special_tokens::none);
+  }
+  if (prompt.empty()) throw invalid_argument("the prompt is empty");
+  const auto context = o.model.context;
+  const auto n = o.sampling.n_predict;
+  const auto prompt_len = static_cast<std::int64_t>(prompt.size());
+  check_room(prompt_len, n, context);
 
   auto session = m.new_session(o.model);
   if (!o.dump_logits.empty()) {
@@ -165,7 +256,7 @@ int run(const run_options& o) {
 
 void add_run_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<run_options>();
-  auto* cmd = app.add_subcommand("run", "continue a prompt, streaming the text as it decodes");
+  auto* cmd = app.add_subcommand("run", "continue a prompt (fill its blanks, for GLM-130B), streaming the text");
   add_model_options(*cmd, o->model);
   auto* prompt = cmd->add_option("-p,--prompt", o->prompt, "the prompt (plain text; token ids with --ids)");
   auto* file = cmd->add_option("-f,--file", o->prompt_file, "read the prompt from this file")->check(CLI::ExistingFile);

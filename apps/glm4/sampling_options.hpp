@@ -51,7 +51,8 @@ inline void add_sampling_options(CLI::App& command, sampling_options& o) {
   command.add_flag("--ignore-eos", o.ignore_eos, "keep generating past the model's end-of-turn tokens");
 }
 
-inline sampling::params sampler_params(const sampling_options& o, const tokenizer& tok) {
+// `end_ids`: the tokens that end generation (unless --ignore-eos).
+inline sampling::params sampler_params(const sampling_options& o, std::vector<std::int32_t> end_ids) {
   sampling::params p;
   p.temperature = o.temperature;
   p.top_k = o.top_k;
@@ -61,8 +62,12 @@ inline sampling::params sampler_params(const sampling_options& o, const tokenize
   p.presence_penalty = o.presence_penalty;
   p.frequency_penalty = o.frequency_penalty;
   p.seed = o.seed;
-  p.stop_ids = o.ignore_eos ? std::vector<std::int32_t>{} : chat::end_of_turn_ids(tok);
+  p.stop_ids = o.ignore_eos ? std::vector<std::int32_t>{} : std::move(end_ids);
   return p;
+}
+
+inline sampling::params sampler_params(const sampling_options& o, const tokenizer& tok) {
+  return sampler_params(o, chat::end_of_turn_ids(tok));
 }
 
 }  // namespace glm4::app
