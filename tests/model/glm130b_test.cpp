@@ -13,21 +13,19 @@
 #include <algorithm>
 #include <cmath>
 
-#include "glm4/config/test_models.hpp"
-#include "glm4/glm4.hpp"
+#include "glm130b_fixture.hpp"
 #include "golden_reference.hpp"
 
 using namespace glm4;
+using glm4::testing::largest_magnitude;
 using glm4::testing::max_abs_diff;
 using glm4::testing::read_tensor;
 
 namespace {
 
-using tiny = test_models::glm130b_tiny;
+using tiny = glm4::testing::glm130b_tiny;
 const char* const folder = "glm130b-tiny";
-// The fixture's ids: [MASK] 1000, [gMASK] 1001, <sop> 1002, eos 1003 (no
-// [sMASK] or <eop> in its 1024-token vocabulary: ids outside it).
-constexpr blank_ids tiny_ids{.mask = 1000, .smask = -2, .gmask = 1001, .eos = 1003, .sop = 1002, .eop = -3};
+constexpr auto tiny_ids = glm4::testing::glm130b_tiny_ids;
 
 struct golden_case {
   std::vector<std::int32_t> prompt, position_ids, greedy;
@@ -44,12 +42,6 @@ std::vector<golden_case> read_cases() {
   }
   BOOST_REQUIRE_EQUAL(out.size(), 2u);
   return out;
-}
-
-float largest_magnitude(std::span<const float> v) {
-  float m = 0.0f;
-  for (const float x : v) m = std::max(m, std::abs(x));
-  return m;
 }
 
 // The bound of the issue: 1e-5 of the largest logit (they reach ~100).
@@ -83,16 +75,9 @@ BOOST_AUTO_TEST_CASE(f16_logits_match_the_reference) { check_logits<weights::uni
 
 BOOST_AUTO_TEST_CASE(greedy_answers_through_the_cache_match) {
   const auto model = glm4::model<tiny, weights::f32>::load(glm4::testing::model_dir(folder));
-  for (const auto& g : read_cases()) {
-    session run(model, {.context = 64, .threads = 2});
-    auto logits = run.prefill(g.prompt, logits_for::last, blank_layout(g.prompt, tiny_ids));
-    std::vector<std::int32_t> answer;
-    while (answer.size() < g.greedy.size()) {
-      answer.push_back(argmax(logits));
-      logits = run.decode(answer.back());
-    }
-    BOOST_TEST(answer == g.greedy, boost::test_tools::per_element());
-  }
+  for (const auto& g : read_cases())
+    BOOST_TEST(glm4::testing::greedy_answer(model, g.prompt, g.greedy.size()) == g.greedy,
+               boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(prompts_follow_generate_py) {

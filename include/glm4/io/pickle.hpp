@@ -531,19 +531,13 @@ class unpickler {
           fail("module and name are " + describe(*module) + " and " + describe(*name) + ", not strings");
         return push_global(module->text, name->text);
       }
+      case 0x92:  // NEWOBJ_EX: cls, args, kwargs (the keywords are dropped), then as NEWOBJ
+        need(3);
+        pop();
+        [[fallthrough]];
       case 'R':     // REDUCE: callable(*args)
       case 0x81: {  // NEWOBJ: cls.__new__(cls, *args)
         need(2);
-        value* args = pop();
-        value* callable = pop();
-        value* c = make(kind::call);
-        c->callable = callable;
-        c->args = args;
-        return push(c);
-      }
-      case 0x92: {  // NEWOBJ_EX: cls, args, kwargs (the keywords are dropped)
-        need(3);
-        pop();
         value* args = pop();
         value* callable = pop();
         value* c = make(kind::call);
