@@ -43,9 +43,7 @@ struct loaded_facts {
   std::size_t tokenizer_tokens;
 };
 
-bool is_sat_folder(const model_file& file) {
-  return !file.is_gguf() && !io::sat_checkpoint::partition_files(file.path()).empty();
-}
+bool is_sat_folder(const model_file& file) { return dynamic_cast<const io::sat_checkpoint*>(&file.source()) != nullptr; }
 
 std::string architecture_of(const model_file& file) {
   if (file.is_gguf()) return file.gguf()->architecture();
@@ -76,8 +74,11 @@ int info(const info_options& o) {
   for (const auto& [t, count] : types) type_list += (type_list.empty() ? "" : ", ") + t + " x" + std::to_string(count);
   add("file", file.path().string());
   add("name", file.name());
-  const std::string kind = file.is_gguf() ? "GGUF" : is_sat_folder(file) ? "SwissArmyTransformer folder" : "Hugging Face folder";
-  add("kind", file.source().describe() == kind ? kind : kind + ": " + file.source().describe());
+  if (const auto* sat = dynamic_cast<const io::sat_checkpoint*>(&file.source()))
+    add("kind", "SwissArmyTransformer folder, " + std::to_string(sat->partitions()) + " model-parallel partition(s)" +
+                    (sat->quantization_bits() ? ", INT" + std::to_string(sat->quantization_bits()) : ""));
+  else
+    add("kind", file.is_gguf() ? "GGUF" : "Hugging Face folder");
   if (const auto label = file.llama_file_type(); !label.empty()) add("llama.cpp type", label);
   add("architecture", architecture_of(file));
   add("block style", std::string(to_string(s.style)));

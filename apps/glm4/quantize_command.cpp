@@ -1,6 +1,7 @@
 // glm4 quantize MODEL_DIR OUT.gguf TYPE: converts a Hugging Face GLM-4
 // checkpoint folder into a GGUF file (io/gguf_export.hpp) that llama.cpp and
-// glm4.hpp read. The file is written as OUT.gguf.tmp-<pid> and renamed when
+// glm4.hpp read, or a GLM-130B folder (its partitions merged) into one that
+// glm4.hpp reads. The file is written as OUT.gguf.tmp-<pid> and renamed when
 // complete, so a run that fails or is interrupted never leaves a partial file
 // under the name asked for.
 #include <unistd.h>
@@ -100,8 +101,10 @@ int quantize(const quantize_options& o) {
 
 void add_quantize_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<quantize_options>();
-  auto* cmd = app.add_subcommand("quantize", "convert a Hugging Face checkpoint folder to a GGUF file");
-  cmd->add_option("MODEL_DIR", o->model_dir, "Hugging Face checkpoint folder (config.json, *.safetensors)")
+  auto* cmd = app.add_subcommand("quantize", "convert a checkpoint folder (Hugging Face, or GLM-130B's) to a GGUF file");
+  cmd->add_option("MODEL_DIR", o->model_dir,
+                  "Hugging Face checkpoint folder (config.json, *.safetensors) or GLM-130B folder (mp_rank_*.pt, "
+                  "ice_text.model)")
       ->required()
       ->check(CLI::ExistingDirectory);
   cmd->add_option("OUT", o->out, "the GGUF file to write")->required();

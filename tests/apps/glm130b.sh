@@ -11,10 +11,8 @@ if ! command -v python3 > /dev/null; then
 fi
 python3 "$(dirname "$0")/../tools/make_sat_checkpoints.py" "$DATA/models/glm130b-tiny" "$SCRATCH/sat" > /dev/null ||
   { echo "FAIL: writing the checkpoints"; exit 1; }
-# The tiny model's icetk tokenizer: text ids from 0, commands at 1000..1005.
-for folder in fp16-8way text-8way int4-2way; do
-  cp "$DATA/models/glm130b-tiny/ice_text.model" "$DATA/models/glm130b-tiny/icetk.json" "$SCRATCH/sat/$folder/"
-done
+# (each folder carries the tiny model's icetk tokenizer: text ids from 0,
+# commands at 1000..1005)
 MODEL=$SCRATCH/sat/fp16-8way
 
 "$REF" golden glm130b-tiny > "$SCRATCH/golden" || { echo "FAIL: reading the reference"; exit 1; }
@@ -56,6 +54,18 @@ check "the shipped safetensors folder fills the same blanks" cmp "$SCRATCH/text3
 "$GLM4" run "$MODEL" -p "Hello [gMASK]" -n 8 --temp 0 > /dev/null 2> "$SCRATCH/err"
 check "the load line names the partitions' model and the tokenizer" \
   grep -q "as glm130b-tiny, F16 weights.*icetk tokenizer, blank filling" "$SCRATCH/err"
+
+# glm4 quantize merges the partitions into one GGUF: INT4's blocks copied,
+# the same answers, the tokenizer inside.
+"$GLM4" quantize "$SCRATCH/sat/int4-2way" "$SCRATCH/int4.gguf" q4_0 -q
+same "the merged INT4 GGUF gives the same answer" "$greedy" \
+  "$("$GLM4" run "$SCRATCH/int4.gguf" --ids -p "$prompt" -n 16 --temp 0 -q)"
+"$GLM4" quantize "$SCRATCH/sat/text-8way" "$SCRATCH/text.gguf" f16 -q
+"$GLM4" run "$SCRATCH/text.gguf" -p "A [MASK] and a second [MASK]." -n 8 --temp 0 -q > "$SCRATCH/text5"
+"$GLM4" run "$TEXT_MODEL" -p "A [MASK] and a second [MASK]." -n 8 --temp 0 -q > "$SCRATCH/text6"
+check "the merged f16 GGUF fills the same blanks with the same text" cmp "$SCRATCH/text5" "$SCRATCH/text6"
+"$GLM4" info "$SCRATCH/int4.gguf" > "$SCRATCH/info"
+check "info reads the GGUF as GLM-130B with INT4 weights" grep -q "file type: *INT4" "$SCRATCH/info"
 
 exits "chat refuses a blank-filling model" 3 "$GLM4" chat "$MODEL" < /dev/null
 exits "a prompt past the context" 4 "$GLM4" run "$MODEL" -p "Hello" -c 2 -n 4

@@ -8,6 +8,7 @@
 //     values the script wrote beside them (code * scale, as F32);
 //   - INT4, 2 partitions (block-aligned widths): q4_0 holding the codes as
 //     they are, in place for the INT4 file type;
+//   - merged into one GGUF (glm4 quantize's path), the same logits;
 //   - a missing or foreign partition is an error naming it.
 #define BOOST_TEST_MODULE glm130b_checkpoint
 #include <boost/test/unit_test.hpp>
@@ -16,8 +17,8 @@
 #include <cmath>
 #include <filesystem>
 
-#include "glm4/config/test_models.hpp"
-#include "glm4/glm4.hpp"
+#include "glm4/io/gguf_export.hpp"
+#include "glm130b_fixture.hpp"
 #include "golden_reference.hpp"
 
 using namespace glm4;
@@ -25,8 +26,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-using tiny = test_models::glm130b_tiny;
-constexpr blank_ids tiny_ids{.mask = 1000, .smask = -2, .gmask = 1001, .eos = 1003, .sop = 1002, .eop = -3};
+using tiny = glm4::testing::glm130b_tiny;
+using glm4::testing::largest_magnitude;
+constexpr auto tiny_ids = glm4::testing::glm130b_tiny_ids;
 
 fs::path fixtures() { return GLM4_SAT_FIXTURE_DIR; }
 
@@ -50,12 +52,6 @@ std::vector<float> logits_of(const fs::path& folder) {
   const auto p = prompt();
   const auto out = run.prefill(p, logits_for::all, blank_layout(p, tiny_ids));
   return {out.begin(), out.end()};
-}
-
-float largest_magnitude(const std::vector<float>& v) {
-  float m = 0.0f;
-  for (const float x : v) m = std::max(m, std::abs(x));
-  return m;
 }
 
 // Same weights, same arithmetic: equal but for the order of float sums.
@@ -119,17 +115,35 @@ BOOST_AUTO_TEST_CASE(int8_in_place_keeps_the_greedy_answer) {
   // q8_0 matmuls round activations to int8 too: not the reference's logits,
   // but its greedy answer (margins of 60) holds.
   const auto model = glm4::model<tiny, file_types::int8::scheme>::load(fixtures() / "int8-8way");
-  const auto golden = glm4::testing::read_golden("glm130b-tiny");
-  for (const auto& g : golden) {
-    session run(model, {.context = 64, .threads = 2});
-    auto logits = run.prefill(g.prompt, logits_for::last, blank_layout(g.prompt, tiny_ids));
-    std::vector<std::int32_t> answer;
-    while (answer.size() < g.greedy.size()) {
-      answer.push_back(argmax(logits));
-      logits = run.decode(answer.back());
-    }
-    BOOST_TEST(answer == g.greedy, boost::test_tools::per_element());
+  for (const auto& g : glm4::testing::read_golden("glm130b-tiny"))
+    BOOST_TEST(glm4::testing::greedy_answer(model, g.prompt, g.greedy.size()) == g.greedy,
+               boost::test_tools::per_element());
+}
+
+// glm4 quantize's path: the partitions merged into one GGUF (arch glm130b)
+// that loads in place, INT4's q4_0 blocks copied as they are, with icetk.
+BOOST_AUTO_TEST_CASE(partitions_export_to_a_gguf_that_loads_the_same) {
+  const fs::path gguf = fs::temp_directory_path() / ("glm4-sat-" + std::to_string(::getpid()) + ".gguf");
+  for (const auto& [folder, type] : {std::pair{"int4-2way", quant::ggml_type::q4_0},
+                                     std::pair{"fp16-8way", quant::ggml_type::f16}}) {
+    io::export_gguf(fixtures() / folder, gguf, {.type = type});
+    const auto file = model_file::open(gguf);
+    BOOST_TEST((file.shape().style == block_style::glm130b));
+    check_same(logits_of<file_types::int4::scheme>(gguf), logits_of<file_types::int4::scheme>(fixtures() / folder),
+               std::string(folder) + " through GGUF, INT4 storage");
+    check_same(logits_of<weights::uniform<quant::f16>>(gguf),
+               logits_of<weights::uniform<quant::f16>>(fixtures() / folder), std::string(folder) + " through GGUF, f16");
+    const auto from_gguf = open_icetk(gguf), from_folder = open_icetk(fixtures() / folder);
+    BOOST_TEST(from_gguf.encode("A blank [and] text\n  here") == from_folder.encode("A blank [and] text\n  here"),
+               boost::test_tools::per_element());
+    BOOST_TEST(from_gguf.command("sop") == 1002);
   }
+  std::string chosen;
+  open_model<config_list<tiny>, file_types::glm130b>(gguf, [&]<class C, class S>(const model<C, S>&) {
+    chosen = file_types::name_of<S>(file_types::glm130b{});
+  });
+  BOOST_TEST(chosen == "F16");
+  fs::remove(gguf);
 }
 
 BOOST_AUTO_TEST_CASE(missing_and_foreign_partitions_are_named) {

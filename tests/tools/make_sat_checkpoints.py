@@ -206,7 +206,10 @@ def main():
         write_safetensors(os.path.join(ref_dir, "model.safetensors"), reference)
         shutil.copy(os.path.join(model_dir, "config.json"), ref_dir)
     for name in ("fp16-8way", "fp16-1way", "text-8way", "int8-8way", "int4-8way", "int4-2way"):
-        shutil.copy(os.path.join(model_dir, "config.json"), os.path.join(out, name))
+        # the shape, and the tokenizer a GLM-130B folder carries beside its partitions
+        for extra in ("config.json", "ice_text.model", "icetk.json"):
+            if os.path.exists(os.path.join(model_dir, extra)):
+                shutil.copy(os.path.join(model_dir, extra), os.path.join(out, name))
     print("wrote", out)
 
 

@@ -1,16 +1,22 @@
 // A Hugging Face GLM-4 checkpoint folder (config.json + safetensors, and
-// tokenizer.json when present) written as a GGUF file llama.cpp reads:
+// tokenizer.json when present) written as a GGUF file llama.cpp reads, or a
+// GLM-130B folder (SwissArmyTransformer partitions, ice_text.model) as a
+// GGUF of arch `glm130b` that glm4.hpp reads (llama.cpp has no GLM-130B):
 //
 //   io::gguf_export_options o;
 //   o.type = quant::ggml_type::q4_k;
 //   o.output_type = quant::ggml_type::q6_k;  // lm_head
 //   io::export_gguf("GLM-4-9B-0414/", "glm-4-9b-Q4_K.gguf", o);
 //
-// - arch `glm4` for model_type glm4, `chatglm` for glm / chatglm;
+// - arch `glm4` for model_type glm4, `chatglm` for glm / chatglm, `glm130b`
+//   (its word embedding, also its output, f16 unless embedding_type says
+//   otherwise; icetk's model and ids as tokenizer.icetk.*);
 // - llama.cpp's tensor names (the inverse of gguf_source's canonical_name),
 //   shapes in ggml's ne order (the writer reverses {out, in});
 // - 2-D weights in the requested format, row by row with the format's own
-//   quantizer (the same bytes glm4.hpp's loader would produce); a weight
+//   quantizer (the same bytes glm4.hpp's loader would produce), or copied
+//   when the source holds it in that format already (GLM-130B's INT4 as
+//   q4_0: its blocks would not survive re-quantizing); a weight
 //   whose rows are not a whole number of the format's blocks stays f16
 //   (reported through `warn`); 1-D tensors (norms, biases) f32;
 // - the {arch}.* hyper-parameters shape_from_gguf and llama.cpp read,
@@ -26,6 +32,8 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
+#include <memory>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -34,11 +42,15 @@
 #include <vector>
 
 #include "glm4/config/model_shape.hpp"
+#include "glm4/config/presets.hpp"
 #include "glm4/core/error.hpp"
 #include "glm4/io/checkpoint.hpp"
+#include "glm4/io/gguf_names.hpp"
 #include "glm4/io/gguf_writer.hpp"
 #include "glm4/io/hf_config.hpp"
+#include "glm4/io/sat_checkpoint.hpp"
 #include "glm4/quant/formats.hpp"
+#include "glm4/tokenizer/open.hpp"
 
 namespace glm4::io {
 
@@ -86,43 +98,11 @@ inline std::uint32_t llama_file_type(quant::ggml_type type) {
   }
 }
 
-// The GGUF (llama.cpp) name of a canonical tensor name; inverse of
-// canonical_name. Throws for a name llama.cpp has no tensor for.
-inline std::string gguf_tensor_name(std::string_view canonical) {
-  static constexpr std::pair<std::string_view, std::string_view> globals[] = {
-      {"model.embed_tokens.", "token_embd."},
-      {"model.norm.", "output_norm."},
-      {"lm_head.", "output."},
-  };
-  static constexpr std::pair<std::string_view, std::string_view> layer[] = {
-      {"input_layernorm.", "attn_norm."},
-      {"self_attn.q_proj.", "attn_q."},
-      {"self_attn.k_proj.", "attn_k."},
-      {"self_attn.v_proj.", "attn_v."},
-      {"self_attn.qkv_proj.", "attn_qkv."},
-      {"self_attn.o_proj.", "attn_output."},
-      {"post_self_attn_layernorm.", "post_attention_norm."},
-      {"post_attention_layernorm.", "ffn_norm."},
-      {"mlp.gate_up_proj.", "ffn_up."},
-      {"mlp.down_proj.", "ffn_down."},
-      {"post_mlp_layernorm.", "post_ffw_norm."},
-  };
-  for (const auto& [from, to] : globals)
-    if (canonical.starts_with(from)) return std::string(to) + std::string(canonical.substr(from.size()));
-  constexpr std::string_view prefix = "model.layers.";
-  if (canonical.starts_with(prefix)) {
-    const std::string_view rest = canonical.substr(prefix.size());
-    const auto dot = rest.find('.');
-    const std::string_view index = rest.substr(0, dot);
-    if (dot != std::string_view::npos && !index.empty() &&
-        index.find_first_not_of("0123456789") == std::string_view::npos) {
-      const std::string_view tail = rest.substr(dot + 1);
-      for (const auto& [from, to] : layer)
-        if (tail.starts_with(from))
-          return "blk." + std::string(index) + "." + std::string(to) + std::string(tail.substr(from.size()));
-    }
-  }
-  throw format_error("tensor '" + std::string(canonical) + "' has no llama.cpp GGUF name");
+// The GGUF name of a canonical tensor name in a file of `arch` (the inverse
+// of canonical_name). Throws for a name the architecture has no tensor for.
+inline std::string gguf_tensor_name(std::string_view canonical, std::string_view arch = "glm4") {
+  if (auto name = detail::translate(gguf_names_of(arch), canonical, 1)) return *name;
+  throw format_error("tensor '" + std::string(canonical) + "' has no " + std::string(arch) + " GGUF name");
 }
 
 struct gguf_export_progress {
@@ -170,7 +150,12 @@ inline void write_model_metadata(gguf_writer& w, const std::string& arch, const 
   w.set(key("attention.head_count_kv"), static_cast<std::uint32_t>(s.num_kv_heads));
   w.set(key("attention.key_length"), static_cast<std::uint32_t>(s.head_dim));
   w.set(key("attention.value_length"), static_cast<std::uint32_t>(s.head_dim));
-  w.set(key("attention.layer_norm_rms_epsilon"), static_cast<float>(s.rms_norm_eps));
+  if (s.style == block_style::glm130b) {  // LayerNorm; no token list to count the vocabulary by
+    w.set(key("attention.layer_norm_epsilon"), static_cast<float>(s.rms_norm_eps));
+    w.set(key("vocab_size"), static_cast<std::uint32_t>(s.vocab_size));
+  } else {
+    w.set(key("attention.layer_norm_rms_epsilon"), static_cast<float>(s.rms_norm_eps));
+  }
   w.set(key("rope.dimension_count"), static_cast<std::uint32_t>(s.rotary_dim()));
   w.set(key("rope.freq_base"), static_cast<float>(s.rope_theta));
   if (s.rope_scaling.enabled()) {
@@ -293,16 +278,41 @@ inline void write_tokenizer(gguf_writer& w, const std::filesystem::path& dir, co
   }
 }
 
+// GLM-130B's icetk tokenizer: the ice_text.model bytes as they are and the
+// options of its icetk.json (open_icetk reads them back).
+inline void write_icetk(gguf_writer& w, const std::filesystem::path& dir) {
+  const auto tokenizer = open_icetk(dir);  // a model or options that do not read fail here
+  const auto options = read_icetk_options(dir / "icetk.json");
+  std::ifstream in(dir / "ice_text.model", std::ios::binary);
+  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::string> names;
+  std::vector<std::int32_t> ids;
+  for (const auto& [name, id] : options.commands) names.push_back(name), ids.push_back(id);
+  w.set("tokenizer.ggml.model", std::string("icetk"));
+  w.set_array("tokenizer.icetk.model", std::move(bytes));
+  w.set("tokenizer.icetk.text_offset", static_cast<std::uint32_t>(options.text_offset));
+  w.set_array("tokenizer.icetk.command_names", std::move(names));
+  w.set_array("tokenizer.icetk.command_ids", std::move(ids));
+}
+
 }  // namespace detail
 
 // Writes `model_dir` as the GGUF `out`. Throws glm4 errors on bad input.
 inline void export_gguf(const std::filesystem::path& model_dir, const std::filesystem::path& out,
                         const gguf_export_options& o = {}) {
-  const checkpoint_folder src(model_dir);
-  const model_shape s = read_model_config(src.config_path());
-  const nlohmann::json config = detail::read_json(src.config_path());
-  const bool chatglm = s.style == block_style::glm;
-  const std::string arch = chatglm ? "chatglm" : "glm4";
+  const bool sat = !sat_checkpoint::partition_files(model_dir).empty();
+  std::shared_ptr<const tensor_source> source;
+  if (sat)
+    source = std::make_shared<sat_checkpoint>(model_dir);
+  else
+    source = std::make_shared<checkpoint_folder>(model_dir);
+  const tensor_source& src = *source;
+  const auto config_path = model_dir / "config.json";
+  // A SwissArmyTransformer folder without config.json is the published GLM-130B.
+  const model_shape s = sat && !std::filesystem::exists(config_path) ? shape_of<presets::glm_130b>()
+                                                                      : read_model_config(config_path);
+  const bool chatglm = s.style == block_style::glm, glm130b = s.style == block_style::glm130b;
+  const std::string arch = glm130b ? "glm130b" : chatglm ? "chatglm" : "glm4";
   for (const auto t : {std::optional(o.type), o.output_type, o.embedding_type})
     if (t) quant::traits_of(*t);  // throws for an unknown type
 
@@ -318,22 +328,29 @@ inline void export_gguf(const std::filesystem::path& model_dir, const std::files
   if (o.k_mix && !k_mix) throw invalid_argument("the _M mix needs type q4_k or q5_k, not " + quant::type_name(o.type));
   w.set("general.file_type", k_mix ? (o.type == quant::ggml_type::q4_k ? 15u : 17u) : llama_file_type(o.type));
   w.set("general.quantization_version", std::uint32_t{2});
-  detail::write_tokenizer(w, model_dir, config, s.vocab_size, chatglm, o);
+  if (glm130b)
+    detail::write_icetk(w, model_dir);
+  else
+    detail::write_tokenizer(w, model_dir, detail::read_json(config_path), s.vocab_size, chatglm, o);
 
   // Tensors: globals first, then each layer, as llama.cpp's converter orders them.
+  const gguf_name_table& table = gguf_names_of(arch);
+  const std::string embedding(table.globals[0].second), layers(table.canonical_layers);
   std::vector<std::string> names = src.names();
-  const auto order = [](const std::string& n) -> std::pair<std::int64_t, std::string> {
-    if (n.starts_with("model.embed_tokens.")) return {-2, n};
-    if (n.starts_with("model.layers.")) return {std::stoll(n.substr(13)), n};
-    if (n.starts_with("model.norm.")) return {1 << 30, n};
+  const auto order = [&](const std::string& n) -> std::pair<std::int64_t, std::string> {
+    if (n.starts_with(embedding)) return {-2, n};
+    if (const auto split = detail::split_layer(n, layers)) return {std::stoll(std::string(split->first)), n};
+    if (n.starts_with(table.globals[1].second)) return {1 << 30, n};
     return {(1 << 30) + 1, n};
   };
   std::sort(names.begin(), names.end(), [&](const auto& a, const auto& b) { return order(a) < order(b); });
 
   std::size_t index = 0;
   for (const auto& canonical : names) {
-    const source_tensor t = *src.find(canonical);
-    const std::string gname = gguf_tensor_name(canonical);
+    // What the tensor is now; its bytes (which a partitioned checkpoint
+    // assembles) only when it is written.
+    const tensor_info t = *src.info(canonical);
+    const std::string gname = gguf_tensor_name(canonical, arch);
     quant::ggml_type type = quant::ggml_type::f32;
     if (t.shape.size() == 2) {
       const auto more_bits = [&] {
@@ -344,8 +361,9 @@ inline void export_gguf(const std::filesystem::path& model_dir, const std::files
       };
       type = canonical.starts_with("lm_head.") ? o.output_type.value_or(k_mix ? quant::ggml_type::q6_k : o.type)
              : more_bits()                     ? quant::ggml_type::q6_k
-             : canonical.starts_with("model.embed_tokens.") ? o.embedding_type.value_or(o.type)
-                                                            : o.type;
+             : canonical.starts_with(embedding)
+                 ? o.embedding_type.value_or(glm130b ? quant::ggml_type::f16 : o.type)
+                 : o.type;
       const auto cols = static_cast<std::size_t>(t.shape[1]);
       if (cols % quant::traits_of(type).block_elems != 0) {
         if (o.warn)
@@ -354,13 +372,18 @@ inline void export_gguf(const std::filesystem::path& model_dir, const std::files
         type = quant::ggml_type::f16;
       }
     } else if (t.shape.size() != 1) {
-      throw format_error(t.file + ": tensor '" + t.file_name + "' has " + std::to_string(t.shape.size()) +
-                         " dimensions; GLM-4 weights have 1 or 2");
+      throw format_error(src.describe() + ": tensor '" + t.file_name + "' has " + std::to_string(t.shape.size()) +
+                         " dimensions; GLM weights have 1 or 2");
     }
     const std::size_t i = index++;
     const std::size_t count = names.size();
-    w.add_tensor(gname, type, t.shape, [t, type, gname, i, count, &o](std::span<std::byte> bytes) {
+    w.add_tensor(gname, type, t.shape, [source, canonical, type, gname, i, count, &o](std::span<std::byte> bytes) {
       if (o.progress) o.progress({i, count, gname, type, bytes.size()});
+      const source_tensor t = *source->find(canonical);
+      if (t.type == type && t.bytes.size() == bytes.size()) {
+        std::memcpy(bytes.data(), t.bytes.data(), bytes.size());
+        return;
+      }
       const std::size_t cols = static_cast<std::size_t>(t.shape.back());
       const std::size_t rows = static_cast<std::size_t>(t.elements()) / std::max<std::size_t>(cols, 1);
       const std::size_t row_bytes = bytes.size() / std::max<std::size_t>(rows, 1);

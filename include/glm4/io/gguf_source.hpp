@@ -1,24 +1,8 @@
-// A GLM-4 model in a GGUF file (llama.cpp arch `glm4` or `chatglm`): its
-// tensors under the canonical Hugging Face names, its shape from the
-// metadata, and its embedded vocabulary as plain data.
-//
-// Tensor names (llama.cpp gguf-py tensor_mapping.py / llama-arch.cpp):
-//   token_embd                  model.embed_tokens
-//   output_norm                 model.norm
-//   output                      lm_head (absent: tied to token_embd)
-//   blk.N.attn_norm             model.layers.N.input_layernorm
-//   blk.N.attn_q / _k / _v      model.layers.N.self_attn.q_proj / k_proj / v_proj
-//   blk.N.attn_qkv              model.layers.N.self_attn.qkv_proj  (fused rows
-//                               q | k | v of the original glm-4-9b-chat layout;
-//                               the model loader splits it)
-//   blk.N.attn_output           model.layers.N.self_attn.o_proj
-//   blk.N.post_attention_norm   model.layers.N.post_self_attn_layernorm
-//   blk.N.ffn_norm              model.layers.N.post_attention_layernorm
-//   blk.N.ffn_up                model.layers.N.mlp.gate_up_proj  (gate | up)
-//   blk.N.ffn_down              model.layers.N.mlp.down_proj
-//   blk.N.post_ffw_norm         model.layers.N.post_mlp_layernorm
-// with `.weight` / `.bias` kept. Names outside this table pass through
-// unchanged, so the loader reports them as unexpected tensors.
+// A GLM model in a GGUF file (llama.cpp arch `glm4` or `chatglm`, or
+// glm4.hpp's `glm130b`): its tensors under the canonical names
+// (io/gguf_names.hpp), its shape from the metadata, and its embedded
+// vocabulary as plain data. Names outside the table pass through unchanged,
+// so the loader reports them as unexpected tensors.
 #pragma once
 
 #include <array>
@@ -36,55 +20,23 @@
 #include "glm4/config/model_shape.hpp"
 #include "glm4/core/error.hpp"
 #include "glm4/io/gguf.hpp"
+#include "glm4/io/gguf_names.hpp"
 #include "glm4/io/tensor_source.hpp"
 
 namespace glm4::io {
 
-// The canonical (HF) name of a GGUF tensor name; unknown names unchanged.
-inline std::string canonical_name(std::string_view gguf_name) {
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 3> globals{{
-      {"token_embd.", "model.embed_tokens."},
-      {"output_norm.", "model.norm."},
-      {"output.", "lm_head."},
-  }};
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 11> layer{{
-      {"attn_norm.", "input_layernorm."},
-      {"attn_q.", "self_attn.q_proj."},
-      {"attn_k.", "self_attn.k_proj."},
-      {"attn_v.", "self_attn.v_proj."},
-      {"attn_qkv.", "self_attn.qkv_proj."},
-      {"attn_output.", "self_attn.o_proj."},
-      {"post_attention_norm.", "post_self_attn_layernorm."},
-      {"ffn_norm.", "post_attention_layernorm."},
-      {"ffn_up.", "mlp.gate_up_proj."},
-      {"ffn_down.", "mlp.down_proj."},
-      {"post_ffw_norm.", "post_mlp_layernorm."},
-  }};
-  for (const auto& [from, to] : globals)
-    if (gguf_name.starts_with(from)) return std::string(to) + std::string(gguf_name.substr(from.size()));
-  if (gguf_name.starts_with("blk.")) {
-    const std::string_view rest = gguf_name.substr(4);
-    const auto dot = rest.find('.');
-    const std::string_view index = rest.substr(0, dot);
-    const bool numeric = dot != std::string_view::npos && !index.empty() &&
-                         index.find_first_not_of("0123456789") == std::string_view::npos;
-    if (numeric) {
-      const std::string_view tail = rest.substr(dot + 1);
-      for (const auto& [from, to] : layer)
-        if (tail.starts_with(from))
-          return "model.layers." + std::string(index) + "." + std::string(to) +
-                 std::string(tail.substr(from.size()));
-    }
-  }
-  return std::string(gguf_name);
+// The canonical name of a GGUF tensor name in a file of `arch`; unknown
+// names unchanged.
+inline std::string canonical_name(std::string_view gguf_name, std::string_view arch = "glm4") {
+  return detail::translate(gguf_names_of(arch), gguf_name, 0).value_or(std::string(gguf_name));
 }
 
 namespace detail {
 inline void require_glm_architecture(const gguf_file& f) {
   const std::string& arch = f.architecture();
-  if (arch != "glm4" && arch != "chatglm")
+  if (arch != "glm4" && arch != "chatglm" && arch != "glm130b")
     throw config_mismatch(f.path().string() + ": general.architecture is '" + arch +
-                          "', expected 'glm4' or 'chatglm'");
+                          "', expected 'glm4', 'chatglm' or 'glm130b'");
 }
 
 // GGUF stores eps and rope bases as f32; widening 1e-5f to double directly
@@ -123,7 +75,8 @@ inline model_shape shape_from_gguf(const gguf_file& f) {
   const auto u32 = [&](std::string_view k) { return static_cast<std::int64_t>(f.get<std::uint32_t>(key(k))); };
 
   model_shape s;
-  s.style = arch == "glm4" ? block_style::glm4 : block_style::glm;
+  const bool glm130b = arch == "glm130b";
+  s.style = glm130b ? block_style::glm130b : arch == "glm4" ? block_style::glm4 : block_style::glm;
   s.num_layers = u32("block_count");
   s.hidden_size = u32("embedding_length");
   s.intermediate_size = u32("feed_forward_length");
@@ -149,8 +102,11 @@ inline model_shape shape_from_gguf(const gguf_file& f) {
                           "; GLM-4 uses one head size for both");
   s.partial_rotary_factor = static_cast<double>(u32("rope.dimension_count")) / static_cast<double>(s.head_dim);
   s.rope_theta = detail::widen(f.get<float>(key("rope.freq_base")));
-  s.rms_norm_eps = detail::widen(f.get<float>(key("attention.layer_norm_rms_epsilon")));
-  s.vocab_size = static_cast<std::int64_t>(f.get_array<std::string>("tokenizer.ggml.tokens").size());
+  // GLM-130B: LayerNorm, its icetk vocabulary is no token list, the output tied
+  s.rms_norm_eps =
+      detail::widen(f.get<float>(key(glm130b ? "attention.layer_norm_epsilon" : "attention.layer_norm_rms_epsilon")));
+  s.vocab_size = glm130b ? u32("vocab_size")
+                         : static_cast<std::int64_t>(f.get_array<std::string>("tokenizer.ggml.tokens").size());
   s.tie_word_embeddings = f.find_tensor("output.weight") == nullptr;
 
   if (const auto type = f.get_optional<std::string>(key("rope.scaling.type")); type && *type != "none") {
@@ -228,7 +184,7 @@ inline gguf_vocab vocab_from_gguf(const gguf_file& f) {
   return v;
 }
 
-// The tensors of a glm4 / chatglm GGUF under canonical names, bytes in place
+// The tensors of a glm4 / chatglm / glm130b GGUF under canonical names, bytes in place
 // in the file's mapping (kept alive by this source).
 class gguf_source final : public tensor_source {
  public:
@@ -239,7 +195,7 @@ class gguf_source final : public tensor_source {
   explicit gguf_source(std::shared_ptr<const gguf_file> file) : file_(std::move(file)) {
     detail::require_glm_architecture(*file_);
     for (const auto& t : file_->tensors()) {
-      std::string name = canonical_name(t.name);
+      std::string name = canonical_name(t.name, file_->architecture());
       if (const auto [it, fresh] = by_name_.emplace(name, &t); !fresh)
         throw format_error(file_->path().string() + ": tensors '" + it->second->name + "' and '" + t.name +
                            "' both map to '" + name + "'");

@@ -26,38 +26,59 @@ inline tokenizer open_tokenizer(const std::filesystem::path& model_path) {
   throw io_error(model_path.string() + " has no tokenizer.json or tokenizer.model");
 }
 
-// GLM-130B's tokenizer: `ice_text.model` in the folder (icetk downloads it
-// to ~/.icetk_models; copy it beside the checkpoint), with icetk's ids
-// unless an `icetk.json` beside it says otherwise:
+// The icetk options an `icetk.json` states (a missing file: icetk's own):
 //   {"text_offset": 20000, "commands": {"[MASK]": 150000, "sop": 150004, ...}}
 // ("commands", when given, is the whole table: [MASK], [sMASK], [gMASK],
 // sop, eop and eos are what blank filling needs).
-inline icetk_tokenizer open_icetk(const std::filesystem::path& folder) {
-  const auto model = folder / "ice_text.model";
-  if (!std::filesystem::is_regular_file(model))
-    throw io_error(folder.string() + " has no ice_text.model (GLM-130B's icetk tokenizer)");
+inline icetk_options read_icetk_options(const std::filesystem::path& config) {
   icetk_options options;
-  const auto config = folder / "icetk.json";
-  if (std::filesystem::exists(config)) {
-    std::ifstream in(config);
-    const auto j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-    const auto bad = [&](const std::string& what) { return format_error(config.string() + ": " + what); };
-    const auto id_of = [&](const nlohmann::json& v, const std::string& what) {
-      if (!v.is_number_integer() || v.get<std::int64_t>() < 0 || v.get<std::int64_t>() > INT32_MAX)
-        throw bad(what + " is not a token id");
-      return static_cast<std::int32_t>(v.get<std::int64_t>());
-    };
-    if (!j.is_object()) throw bad("not a JSON object");
-    if (j.contains("text_offset")) {
-      options.text_offset = id_of(j["text_offset"], "text_offset");
-    }
-    if (j.contains("commands")) {
-      if (!j["commands"].is_object()) throw bad("commands is not an object of name: id");
-      options.commands.clear();
-      for (const auto& [name, id] : j["commands"].items()) options.commands[name] = id_of(id, "command \"" + name + "\"");
-    }
+  if (!std::filesystem::exists(config)) return options;
+  std::ifstream in(config);
+  const auto j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  const auto bad = [&](const std::string& what) { return format_error(config.string() + ": " + what); };
+  const auto id_of = [&](const nlohmann::json& v, const std::string& what) {
+    if (!v.is_number_integer() || v.get<std::int64_t>() < 0 || v.get<std::int64_t>() > INT32_MAX)
+      throw bad(what + " is not a token id");
+    return static_cast<std::int32_t>(v.get<std::int64_t>());
+  };
+  if (!j.is_object()) throw bad("not a JSON object");
+  if (j.contains("text_offset")) options.text_offset = id_of(j["text_offset"], "text_offset");
+  if (j.contains("commands")) {
+    if (!j["commands"].is_object()) throw bad("commands is not an object of name: id");
+    options.commands.clear();
+    for (const auto& [name, id] : j["commands"].items()) options.commands[name] = id_of(id, "command \"" + name + "\"");
   }
-  return icetk_tokenizer::open(model, std::move(options));
+  return options;
+}
+
+// GLM-130B's tokenizer: in a folder, `ice_text.model` (icetk downloads it to
+// ~/.icetk_models; copy it beside the checkpoint) with the options of an
+// `icetk.json` beside it; in a GGUF file (arch glm130b), what
+// gguf_export wrote of them (tokenizer.icetk.*).
+inline icetk_tokenizer open_icetk(const std::filesystem::path& path) {
+  if (std::filesystem::is_regular_file(path)) {
+    const auto file = io::gguf_file::open(path);
+    const auto where = [&](std::string_view key) { return path.string() + ": " + std::string(key); };
+    if (file->get_optional<std::string>("tokenizer.ggml.model").value_or("") != "icetk")
+      throw format_error(where("tokenizer.ggml.model") + " is not \"icetk\" (not a GLM-130B file)");
+    const auto& bytes = file->get_array<std::uint8_t>("tokenizer.icetk.model");
+    icetk_options options;
+    options.text_offset = static_cast<std::int32_t>(file->get<std::uint32_t>("tokenizer.icetk.text_offset"));
+    const auto& names = file->get_array<std::string>("tokenizer.icetk.command_names");
+    const auto& ids = file->get_array<std::int32_t>("tokenizer.icetk.command_ids");
+    if (names.size() != ids.size())
+      throw format_error(where("tokenizer.icetk.command_names") + " and command_ids differ in length");
+    options.commands.clear();
+    for (std::size_t i = 0; i < names.size(); ++i) options.commands[names[i]] = ids[i];
+    return icetk_tokenizer(
+        sentencepiece_model::parse(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+                                   path.string() + " tokenizer.icetk.model"),
+        std::move(options));
+  }
+  const auto model = path / "ice_text.model";
+  if (!std::filesystem::is_regular_file(model))
+    throw io_error(path.string() + " has no ice_text.model (GLM-130B's icetk tokenizer)");
+  return icetk_tokenizer::open(model, read_icetk_options(path / "icetk.json"));
 }
 
 }  // namespace glm4
