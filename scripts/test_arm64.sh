@@ -9,10 +9,10 @@
 # (-march=...+sve: Highway's SVE target, scalable for f32/bf16/f16, the
 # quantized formats on 128-bit tags) with qemu's vector length at 256 and
 # 512 bits, where a kernel that assumes 128-bit lanes would fail. Then the
-# whole model: golden-logit and GGUF tests with +dotprod, and with SVE, and
-# the glm4 command built with cmake/toolchains/aarch64-linux-gnu.cmake
+# whole model: golden-logit and GGUF tests with +dotprod, the golden ones
+# with SVE, and the glm4 command built with cmake/toolchains/aarch64-linux-gnu.cmake
 # (for NEON+dotprod; its SVE code is the library's, run by the SVE golden
-# and GGUF tests). GLM-130B's network (LayerNorm, GeGLU, NeoX rotary, the
+# test). GLM-130B's network (LayerNorm, GeGLU, NeoX rotary, the
 # shared-context attention) against its reference with +dotprod.
 # Static binaries, Boost.Test header-only (GLM4_TEST_HEADER_ONLY), Highway
 # header-only (HWY_COMPILE_ONLY_STATIC: no libhwy at link time).
@@ -73,12 +73,12 @@ run quant_dot_test_sve_dotprod armv8.2-a+sve+dotprod+crypto tests/kernels/quant_
 # file types), and -O1 halves their compile time under the CI budget; the
 # checks are of results, which the optimization level does not change.
 FLAGS+=("-DGLM4_TEST_DATA_DIR=\"$PWD/tests/data\"" -O1)
-for src in tests/model/golden_test.cpp tests/model/gguf_logits_test.cpp; do
-  name=$(basename "$src" .cpp)
-  run "${name}_dotprod" armv8.2-a+dotprod+crypto "$src"
-  run "${name}_sve_dotprod" armv8.2-a+sve+dotprod+crypto "$src" 256
+for src in tests/model/golden_test.cpp tests/model/gguf_logits_test.cpp tests/model/glm130b_test.cpp; do
+  run "$(basename "$src" .cpp)_dotprod" armv8.2-a+dotprod+crypto "$src"
 done
-run glm130b_test_dotprod armv8.2-a+dotprod+crypto tests/model/glm130b_test.cpp
+# SVE over the whole model once (the GGUF formats' SVE kernels are the
+# kernel tests' at 256 and 512 bits).
+run golden_test_sve_dotprod armv8.2-a+sve+dotprod+crypto tests/model/golden_test.cpp 256
 
 # The glm4 command, cross-built with CMake and the toolchain file (static,
 # without the server), through the same end-to-end checks as on x86: greedy
