@@ -15,10 +15,9 @@
 #      tests/consumer_subdir (add_subdirectory), tests/consumer_fetchcontent
 #      (FetchContent of this checkout); the vcpkg port's steps
 #      (scripts/test_vcpkg_port.sh);
-#   5. ARM64 under qemu: the kernel tests for NEON, +dotprod and SVE; the
-#      golden-logit, GGUF and GLM-130B tests with +dotprod (golden also with
-#      SVE); the glm4 command (cmake/toolchains/aarch64-linux-gnu.cmake) with
-#      +dotprod;
+#   5. ARM64 under qemu: the kernel and attention tests for NEON, +dotprod
+#      and SVE; the golden-logit, GGUF and GLM-130B tests and the glm4
+#      command (cmake/toolchains/aarch64-linux-gnu.cmake) with +dotprod;
 #   6. the kernel tests built for the other x86 targets (AVX2; AVX-512 VNNI
 #      without VBMI), run where the CPU has them.
 # JOBS (default 2) sets build and test parallelism; ASAN_TESTS the ctest
