@@ -1,5 +1,5 @@
 // GLM-130B's network against the float64 transcription of the official code
-// (tests/data/models/glm130b-tiny, ../shared/tools/make_glm130b_golden.py):
+// (tests/data/models/glm130b-tiny, made by its make_glm130b_golden.py):
 // logits at every prompt position under the blank-filling layout, for a
 // [gMASK] prompt and a prompt with a [MASK] in the middle, and 16 greedy
 // tokens through the KV cache (the reference re-ran the whole sequence).

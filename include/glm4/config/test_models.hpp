@@ -52,7 +52,7 @@ struct glm4_small : glm4_tiny {
 };
 
 // GLM-130B's network at 3 layers of 128, 4 heads of 32, GeGLU over 320
-// (../shared/testdata/golden130b, copied to tests/data/models/glm130b-tiny).
+// (tests/data/models/glm130b-tiny).
 struct glm130b_tiny : presets::glm_130b {
   static constexpr std::string_view name = "glm130b-tiny";
   static constexpr std::int64_t vocab_size = 1024;
