@@ -94,13 +94,13 @@ int info(const info_options& o) {
   if (!o.json) print();
 
   // GLM-130B fills blanks with icetk's tokenizer; the others chat.
-  const bool blank_filling = s.style == block_style::glm130b;
+  const bool blank_filling = is_blank_filling_model(file);
   std::optional<loaded_model> chat_model;
   std::optional<loaded_blank_model> blank_model;
   if (blank_filling)
-    blank_model.emplace(load_blank_model(o.model));
+    blank_model.emplace(load_blank_model(o.model, file));
   else
-    chat_model.emplace(load_model(o.model));
+    chat_model.emplace(load_model(o.model, file));
   const loaded_facts m = blank_filling
                             ? loaded_facts{blank_model->model, blank_model->cache_type, blank_model->context,
                                            "none (fills [MASK] / [gMASK] blanks)", blank_model->tokenizer.vocab_size()}

@@ -109,42 +109,40 @@ void say_loaded(const model_file& file, const any_model& model, const std::strin
             << how << ", loaded in " << std::setprecision(2) << seconds << " s\n";
 }
 
-}  // namespace
-
-bool is_blank_filling_model(const std::string& path) {
-  return model_file::open(path).shape().style == block_style::glm130b;
+void check_vocabulary(const std::string& path, std::size_t tokenizer_tokens, const any_model& model) {
+  if (tokenizer_tokens > static_cast<std::size_t>(model.shape().vocab_size))
+    throw config_mismatch(path + ": the tokenizer has " + std::to_string(tokenizer_tokens) +
+                          " tokens, the model's vocabulary " + std::to_string(model.shape().vocab_size));
 }
 
-loaded_blank_model load_blank_model(const model_options& o) {
+}  // namespace
+
+bool is_blank_filling_model(const model_file& file) { return file.shape().style == block_style::glm130b; }
+
+loaded_blank_model load_blank_model(const model_options& o, const model_file& file) {
   const auto start = std::chrono::steady_clock::now();
-  const auto file = model_file::open(o.path);
   auto model = open_weights(file, o, start);
   auto tokenizer = open_icetk(o.path);
-  const blank_ids ids{.mask = tokenizer.command("[MASK]"), .smask = tokenizer.command("[sMASK]"),
-                      .gmask = tokenizer.command("[gMASK]"), .eos = tokenizer.command("eos"),
-                      .sop = tokenizer.command("sop"), .eop = tokenizer.command("eop")};
-  if (tokenizer.vocab_size() > static_cast<std::size_t>(model.shape().vocab_size))
-    throw config_mismatch(o.path + ": the tokenizer has " + std::to_string(tokenizer.vocab_size()) +
-                          " tokens, the model's vocabulary " + std::to_string(model.shape().vocab_size));
+  const auto ids = blank_ids::of(tokenizer);
+  check_vocabulary(o.path, tokenizer.vocab_size(), model);
   const double seconds = seconds_since(start);
   if (!o.quiet) say_loaded(file, model, "icetk tokenizer, blank filling", seconds);
   const auto context = std::min(o.context, model.shape().max_context);
   return {std::move(model), std::move(tokenizer), ids, parse_cache_type(o.cache_type), seconds, context};
 }
 
-loaded_model load_model(const model_options& o) {
+loaded_model load_model(const model_options& o) { return load_model(o, model_file::open(o.path)); }
+
+loaded_model load_model(const model_options& o, const model_file& file) {
   const auto start = std::chrono::steady_clock::now();
-  const auto file = model_file::open(o.path);
-  if (file.shape().style == block_style::glm130b)
+  if (is_blank_filling_model(file))
     throw config_mismatch(o.path + " is GLM-130B, a base model that fills blanks, not a chat model: "
                                    "`glm4 run` fills its [MASK] / [gMASK]");
   auto model = open_weights(file, o, start);
   auto tokenizer = open_tokenizer(o.path);
   const auto format = o.chat_format.empty() ? chat::detect_format(o.path) : *chat::parse_format(o.chat_format);
   const double seconds = seconds_since(start);
-  if (tokenizer.vocab_size() > static_cast<std::size_t>(model.shape().vocab_size))
-    throw config_mismatch(o.path + ": the tokenizer has " + std::to_string(tokenizer.vocab_size()) +
-                          " tokens, the model's vocabulary " + std::to_string(model.shape().vocab_size));
+  check_vocabulary(o.path, tokenizer.vocab_size(), model);
   if (!o.quiet) say_loaded(file, model, std::string(chat::to_string(format)) + " chat format", seconds);
   return {std::move(model), std::move(tokenizer), format, parse_cache_type(o.cache_type), seconds};
 }

@@ -53,8 +53,10 @@ struct loaded_model {
 
 // Opens the model, its tokenizer and chat format (glm4::error on failure);
 // unless quiet, says on stderr what was loaded and how long it took.
-// GLM-130B is refused: it fills blanks, it does not chat.
+// GLM-130B is refused: it fills blanks, it does not chat. The second form
+// loads a file the caller has opened already (`options.path`'s).
 loaded_model load_model(const model_options& options);
+loaded_model load_model(const model_options& options, const glm4::model_file& file);
 
 // GLM-130B: a base model that fills blanks (model/blank_filling.hpp), with
 // icetk's tokenizer (the folder's ice_text.model, icetk.json for other ids).
@@ -71,9 +73,9 @@ struct loaded_blank_model {
   }
 };
 
-// Whether `path` holds a blank-filling model (GLM-130B's architecture).
-bool is_blank_filling_model(const std::string& path);
-loaded_blank_model load_blank_model(const model_options& options);
+// Whether `file` holds a blank-filling model (GLM-130B's architecture).
+bool is_blank_filling_model(const glm4::model_file& file);
+loaded_blank_model load_blank_model(const model_options& options, const glm4::model_file& file);
 
 // The exit code for an exception escaping a subcommand, after printing
 // "glm4: <message>" on stderr.

@@ -101,11 +101,11 @@ std::string_view settled(std::string_view text, std::size_t printed) {
 // GLM-130B: fills the prompt's blanks one after another as GLM-130B's
 // generate.py does ([MASK] / [sMASK] in the text, else a [gMASK] appended),
 // streaming each blank's answer on a line of its own.
-int run_blank_filling(const run_options& o, const std::string& prompt_text) {
-  const loaded_blank_model m = load_blank_model(o.model);
-  std::vector<std::int32_t> text_ids;
+// `text_ids`: the prompt with --ids, already parsed.
+int run_blank_filling(const run_options& o, const std::string& prompt_text, std::vector<std::int32_t> text_ids,
+                      const model_file& file) {
+  const loaded_blank_model m = load_blank_model(o.model, file);
   if (o.ids) {
-    text_ids = parse_ids(prompt_text);
     check_ids(text_ids, m.model.shape().vocab_size);
   } else {
     text_ids = encode_with_masks(prompt_text, m.ids, [&](std::string_view s) { return m.tokenizer.encode(s); });
@@ -172,11 +172,12 @@ int run_blank_filling(const run_options& o, const std::string& prompt_text) {
 int run(const run_options& o) {
   // Flags that make no sense together fail before the model loads.
   std::string prompt_text = o.prompt_file.empty() ? o.prompt : read_file(o.prompt_file);
-  if (is_blank_filling_model(o.model.path)) return run_blank_filling(o, prompt_text);
   std::vector<std::int32_t> prompt;
   if (o.ids) prompt = parse_ids(prompt_text);
+  const auto file = model_file::open(o.model.path);
+  if (is_blank_filling_model(file)) return run_blank_filling(o, prompt_text, std::move(prompt), file);
 
-  const loaded_model m = load_model(o.model);
+  const loaded_model m = load_model(o.model, file);
   const auto vocab = static_cast<std::int64_t>(m.model.shape().vocab_size);
   if (o.ids) {
     check_ids(prompt, vocab);

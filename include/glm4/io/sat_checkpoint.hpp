@@ -323,14 +323,18 @@ class sat_checkpoint final : public tensor_source {
 
   // q8_0 / q4_0 where they hold the codes exactly: blocks within one
   // partition's columns, scales that are f16 values.
+  quant::ggml_type encoding(std::size_t part_width, bool f16_exact) const {
+    if (part_width % quant::q8_0::block_elems != 0 || !f16_exact) return quant::ggml_type::f32;
+    return bits_ == 8 ? quant::q8_0::type : quant::q4_0::type;
+  }
+
+  // The type dequantized() will offer, from the scales alone.
   quant::ggml_type quantized_type(const std::string& name) const {
     const auto& first = tensor(0, name);
-    const std::size_t part_width = static_cast<std::size_t>(first.shape[1]) * (bits_ == 4 ? 2 : 1);
     bool f16_exact = true;
     for (std::size_t p = 0; p < parts_.size(); ++p)
       for (std::size_t r = 0; r < static_cast<std::size_t>(first.shape[0]); ++r) scale_of(name, p, r, f16_exact);
-    if (part_width % quant::q8_0::block_elems != 0 || !f16_exact) return quant::ggml_type::f32;
-    return bits_ == 8 ? quant::q8_0::type : quant::q4_0::type;
+    return encoding(static_cast<std::size_t>(first.shape[1]) * (bits_ == 4 ? 2 : 1), f16_exact);
   }
 
   source_tensor dequantized(const std::string& name, const entry& e) const {
@@ -346,7 +350,7 @@ class sat_checkpoint final : public tensor_source {
     // The merged codes and each (row, segment)'s scale.
     std::vector<std::int8_t> codes(rows * width);
     std::vector<float> scales(rows * segments);
-    bool f16_exact = true;  // decided by quantized_type
+    bool f16_exact = true;  // every partition's every scale passes through here
     for (std::size_t r = 0; r < rows; ++r)
       for (std::size_t g = 0; g < segments; ++g) {
         const row_source s = by_columns ? row_source{g, r} : sources[r];
@@ -356,7 +360,7 @@ class sat_checkpoint final : public tensor_source {
 
     source_tensor out{name, parts_[0]->path().string(), "module." + name, quant::ggml_type::f32,
                       {static_cast<std::int64_t>(rows), static_cast<std::int64_t>(width)}, {}, parts_[0]->mapping()};
-    const auto type = quantized_type(name);
+    const auto type = encoding(part_width, f16_exact);
     if (type == quant::q8_0::type) return encoded<quant::q8_0>(std::move(out), codes, scales, segments, part_width);
     if (type == quant::q4_0::type) return encoded<quant::q4_0>(std::move(out), codes, scales, segments, part_width);
     auto owned = std::make_shared<std::vector<float>>(rows * width);

@@ -23,7 +23,6 @@ struct attention_layout {
   std::int64_t rotary_position(std::size_t slot) const {
     return slot >= pinned_from ? pinned : static_cast<std::int64_t>(slot);
   }
-  bool causal() const { return shared == 0 && pinned_from == std::numeric_limits<std::size_t>::max(); }
 };
 
 }  // namespace glm4

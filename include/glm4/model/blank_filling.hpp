@@ -26,10 +26,16 @@
 
 namespace glm4 {
 
-// The command tokens of blank filling (icetk's ids for GLM-130B:
-// icetk_tokenizer::blank_ids()).
+// The command tokens of blank filling.
 struct blank_ids {
   std::int32_t mask, smask, gmask, eos, sop, eop;
+
+  // From a tokenizer's commands by icetk's names (glm4::icetk_tokenizer).
+  template <class Commands>
+  static blank_ids of(const Commands& t) {
+    return {.mask = t.command("[MASK]"), .smask = t.command("[sMASK]"), .gmask = t.command("[gMASK]"),
+            .eos = t.command("eos"), .sop = t.command("sop"), .eop = t.command("eop")};
+  }
 
   bool is_mask(std::int32_t id) const { return id == mask || id == smask || id == gmask; }
   bool ends_answer(std::int32_t id) const { return id == eop || id == eos; }
