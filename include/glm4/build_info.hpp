@@ -14,7 +14,7 @@
 
 #include "glm4/kernels/dot.hpp"
 #include "glm4/kernels/matmul.hpp"
-#include "glm4/kernels/target.hpp"
+#include "glm4/kernels/targets.hpp"
 #include "glm4/quant/formats.hpp"
 #include "glm4/version.hpp"
 
@@ -42,7 +42,7 @@ struct build_info_t {
   std::string_view version;          // GLM4_VERSION_STRING
   std::string_view simd_target;      // Highway's static target: "AVX3_DL", "AVX2", "NEON", "SVE", "EMU128"
   std::string_view integer_kernels;  // avx512vbmi, avx512vnni, avx2, dotprod, portable
-  std::string_view abi_namespace;    // the inline namespace of this build (kernels/target.hpp)
+  std::string_view abi_namespace;    // the inline namespace of this build (kernels/targets.hpp)
   bool emulated;                     // Highway's scalar emulation: no SIMD at all
   std::vector<format_kernel> formats;
 };

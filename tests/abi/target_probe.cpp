@@ -1,7 +1,7 @@
 // Compiled twice into one test program, with different -march flags (see
 // CMakeLists.txt): each copy names its build and multiplies a q4_0 matrix
 // through the library's kernels. Without the per-target inline namespace
-// (kernels/target.hpp) the linker would keep one copy of every inline
+// (kernels/targets.hpp) the linker would keep one copy of every inline
 // function for both, and the copies below would report the same target.
 #include <random>
 #include <string>

@@ -33,7 +33,7 @@
 #include <cstring>
 
 #include "glm4/kernels/simd.hpp"
-#include "glm4/kernels/target.hpp"
+#include "glm4/kernels/targets.hpp"
 #include "glm4/quant/f16.hpp"
 
 #if defined(__AVX2__) || defined(__AVX512F__) || defined(__F16C__)
@@ -41,7 +41,7 @@
 #endif
 
 // Which integer kernel family the x86 dot_q*.hpp compile (GLM4_QDOT_*):
-// kernels/target.hpp.
+// kernels/targets.hpp.
 
 namespace glm4::inline GLM4_TARGET::kernels {
 

@@ -21,13 +21,13 @@
 
 #include "glm4/kernels/activation_q16.hpp"  // hsum
 #include "glm4/kernels/simd.hpp"
-#include "glm4/kernels/target.hpp"
+#include "glm4/kernels/targets.hpp"
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #endif
 
-// Which int8 decode kernels compile (GLM4_GEMV_*): kernels/target.hpp.
+// Which int8 decode kernels compile (GLM4_GEMV_*): kernels/targets.hpp.
 #if defined(GLM4_GEMV_NEON_DOTPROD)
 #include <arm_neon.h>
 #endif

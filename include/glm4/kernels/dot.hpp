@@ -27,7 +27,7 @@
 #include "glm4/kernels/dot_q6_k.hpp"
 #include "glm4/kernels/dot_q8_0.hpp"
 #include "glm4/kernels/reference.hpp"
-#include "glm4/kernels/target.hpp"
+#include "glm4/kernels/targets.hpp"
 
 namespace glm4::inline GLM4_TARGET::kernels {
 

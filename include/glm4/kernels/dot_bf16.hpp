@@ -7,7 +7,7 @@
 #include <cstdint>
 
 #include "glm4/kernels/simd.hpp"
-#include "glm4/kernels/target.hpp"
+#include "glm4/kernels/targets.hpp"
 #include "glm4/quant/bf16.hpp"
 
 namespace glm4::inline GLM4_TARGET::kernels {

@@ -5,7 +5,7 @@
 #include <cstddef>
 
 #include "glm4/kernels/simd.hpp"
-#include "glm4/kernels/target.hpp"
+#include "glm4/kernels/targets.hpp"
 #include "glm4/quant/f32.hpp"
 
 namespace glm4::inline GLM4_TARGET::kernels {

@@ -15,7 +15,7 @@
 
 #include "glm4/kernels/activation_q16.hpp"
 #include "glm4/kernels/activation_q8.hpp"
-#include "glm4/kernels/target.hpp"
+#include "glm4/kernels/targets.hpp"
 #include "glm4/quant/five_bit_codes.hpp"
 #include "glm4/quant/q5_0.hpp"
 

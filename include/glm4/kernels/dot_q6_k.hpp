@@ -25,7 +25,7 @@
 
 #include "glm4/kernels/activation_q16.hpp"
 #include "glm4/kernels/activation_q8.hpp"
-#include "glm4/kernels/target.hpp"
+#include "glm4/kernels/targets.hpp"
 #include "glm4/quant/q6_k.hpp"
 
 namespace glm4::inline GLM4_TARGET::kernels {

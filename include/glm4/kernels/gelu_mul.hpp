@@ -10,7 +10,7 @@
 #include <cstddef>
 #include <numbers>
 
-#include "glm4/kernels/target.hpp"
+#include "glm4/kernels/targets.hpp"
 
 namespace glm4::inline GLM4_TARGET::kernels {
 

@@ -46,7 +46,7 @@
 #include "glm4/kernels/activation_q8.hpp"
 #include "glm4/kernels/dot_q4_k.hpp"
 #include "glm4/kernels/dot_q5_0.hpp"
-#include "glm4/kernels/target.hpp"
+#include "glm4/kernels/targets.hpp"
 #include "glm4/quant/q4_0.hpp"
 #include "glm4/quant/q4_k.hpp"
 #include "glm4/quant/q5_0.hpp"

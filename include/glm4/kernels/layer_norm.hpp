@@ -8,7 +8,7 @@
 #include <cstddef>
 
 #include "glm4/kernels/simd.hpp"
-#include "glm4/kernels/target.hpp"
+#include "glm4/kernels/targets.hpp"
 
 namespace glm4::inline GLM4_TARGET::kernels {
 

@@ -19,7 +19,7 @@
 #include "glm4/core/mixed_matrix.hpp"
 #include "glm4/kernels/dot.hpp"
 #include "glm4/kernels/int8_panel.hpp"
-#include "glm4/kernels/target.hpp"
+#include "glm4/kernels/targets.hpp"
 #include "glm4/runtime/thread_pool.hpp"
 
 namespace glm4::inline GLM4_TARGET::kernels {

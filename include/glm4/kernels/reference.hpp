@@ -8,7 +8,7 @@
 #include <cmath>
 #include <cstddef>
 
-#include "glm4/kernels/target.hpp"
+#include "glm4/kernels/targets.hpp"
 #include "glm4/quant/block_format.hpp"
 
 namespace glm4::inline GLM4_TARGET::kernels::reference {

@@ -4,7 +4,7 @@
 // path. Kernels say `hn::` for Highway ops.
 #pragma once
 
-#include "glm4/kernels/target.hpp"  // Highway, static target only
+#include "glm4/kernels/targets.hpp"  // Highway, static target only
 
 namespace glm4::inline GLM4_TARGET::kernels {
 namespace hn = hwy::HWY_NAMESPACE;

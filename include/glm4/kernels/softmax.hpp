@@ -7,7 +7,7 @@
 #include <cstddef>
 
 #include "glm4/kernels/simd.hpp"
-#include "glm4/kernels/target.hpp"
+#include "glm4/kernels/targets.hpp"
 #include <hwy/contrib/math/math-inl.h>
 
 namespace glm4::inline GLM4_TARGET::kernels {

@@ -17,7 +17,7 @@
 #include <string_view>
 
 #include "glm4/core/error.hpp"
-#include "glm4/kernels/target.hpp"
+#include "glm4/kernels/targets.hpp"
 #include "glm4/model/open.hpp"
 #include "glm4/model/session.hpp"
 #include "glm4/quant/bf16.hpp"

@@ -22,7 +22,7 @@
 #include "glm4/kernels/dot_bf16.hpp"
 #include "glm4/kernels/dot_f16.hpp"
 #include "glm4/kernels/simd.hpp"
-#include "glm4/kernels/target.hpp"
+#include "glm4/kernels/targets.hpp"
 #include "glm4/model/kv_cache.hpp"
 // after simd.hpp, which sets up Highway's static dispatch
 #include <hwy/contrib/math/math-inl.h>

@@ -15,7 +15,7 @@
 #include <string_view>
 #include <type_traits>
 
-#include "glm4/kernels/target.hpp"
+#include "glm4/kernels/targets.hpp"
 #include "glm4/model/weight_scheme.hpp"
 
 namespace glm4::inline GLM4_TARGET::file_types {

@@ -10,7 +10,7 @@
 #include <span>
 #include <vector>
 
-#include "glm4/kernels/target.hpp"
+#include "glm4/kernels/targets.hpp"
 #include "glm4/model/session.hpp"
 
 namespace glm4::inline GLM4_TARGET {

@@ -16,7 +16,7 @@
 
 #include "glm4/config/model_shape.hpp"
 #include "glm4/kernels/simd.hpp"
-#include "glm4/kernels/target.hpp"
+#include "glm4/kernels/targets.hpp"
 #include "glm4/quant/block_format.hpp"
 #include "glm4/quant/f32.hpp"
 

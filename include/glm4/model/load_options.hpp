@@ -6,7 +6,7 @@
 #include <iostream>
 #include <string>
 
-#include "glm4/kernels/target.hpp"
+#include "glm4/kernels/targets.hpp"
 
 namespace glm4::inline GLM4_TARGET {
 

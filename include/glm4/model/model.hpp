@@ -15,7 +15,7 @@
 #include "glm4/io/gguf_source.hpp"
 #include "glm4/io/hf_config.hpp"
 #include "glm4/io/sat_checkpoint.hpp"
-#include "glm4/kernels/target.hpp"
+#include "glm4/kernels/targets.hpp"
 #include "glm4/model/transformer.hpp"
 #include "glm4/model/weight_scheme.hpp"
 #include "glm4/model/weights.hpp"

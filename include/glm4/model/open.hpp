@@ -31,7 +31,7 @@
 #include "glm4/io/gguf_source.hpp"
 #include "glm4/io/hf_config.hpp"
 #include "glm4/io/sat_checkpoint.hpp"
-#include "glm4/kernels/target.hpp"
+#include "glm4/kernels/targets.hpp"
 #include "glm4/model/file_types.hpp"
 #include "glm4/model/load_options.hpp"
 #include "glm4/model/model.hpp"

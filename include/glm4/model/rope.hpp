@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "glm4/config/model_shape.hpp"
-#include "glm4/kernels/target.hpp"
+#include "glm4/kernels/targets.hpp"
 #include "glm4/quant/bf16.hpp"
 
 namespace glm4::inline GLM4_TARGET {

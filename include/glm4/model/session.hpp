@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "glm4/core/error.hpp"
-#include "glm4/kernels/target.hpp"
+#include "glm4/kernels/targets.hpp"
 #include "glm4/model/model.hpp"
 #include "glm4/model/transformer.hpp"
 #include "glm4/runtime/thread_pool.hpp"

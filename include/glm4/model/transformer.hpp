@@ -48,7 +48,7 @@
 #include "glm4/kernels/matmul.hpp"
 #include "glm4/kernels/rms_norm.hpp"
 #include "glm4/kernels/silu_mul.hpp"
-#include "glm4/kernels/target.hpp"
+#include "glm4/kernels/targets.hpp"
 #include "glm4/model/attention.hpp"
 #include "glm4/model/attention_layout.hpp"
 #include "glm4/model/kv_cache.hpp"

@@ -8,7 +8,7 @@
 
 #include "glm4/core/matrix.hpp"
 #include "glm4/core/mixed_matrix.hpp"
-#include "glm4/kernels/target.hpp"
+#include "glm4/kernels/targets.hpp"
 #include "glm4/quant/block_format.hpp"
 #include "glm4/quant/formats.hpp"
 

@@ -9,7 +9,7 @@
 
 #include "glm4/chat/stop_ids.hpp"
 #include "glm4/core/error.hpp"
-#include "glm4/kernels/target.hpp"
+#include "glm4/kernels/targets.hpp"
 
 namespace glm4::inline GLM4_TARGET::sampling {
 

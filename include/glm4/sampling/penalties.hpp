@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "glm4/core/error.hpp"
-#include "glm4/kernels/target.hpp"
+#include "glm4/kernels/targets.hpp"
 
 namespace glm4::inline GLM4_TARGET::sampling {
 

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "glm4/core/error.hpp"
-#include "glm4/kernels/target.hpp"
+#include "glm4/kernels/targets.hpp"
 #include "glm4/sampling/params.hpp"
 #include "glm4/sampling/penalties.hpp"
 #include "glm4/sampling/rng.hpp"

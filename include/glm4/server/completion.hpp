@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "glm4/chat/reply.hpp"
-#include "glm4/kernels/target.hpp"
+#include "glm4/kernels/targets.hpp"
 #include "glm4/sampling/sampler.hpp"
 #include "glm4/server/api_error.hpp"
 #include "glm4/chat/reply_stream.hpp"

@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "glm4/kernels/target.hpp"
+#include "glm4/kernels/targets.hpp"
 #include "glm4/server/completion.hpp"
 
 namespace glm4::inline GLM4_TARGET::server::openai {

@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "glm4/chat/message.hpp"
-#include "glm4/kernels/target.hpp"
+#include "glm4/kernels/targets.hpp"
 #include "glm4/sampling/params.hpp"
 #include "glm4/server/api_error.hpp"
 

@@ -15,7 +15,7 @@
 
 #include "glm4/chat/end_of_turn.hpp"
 #include "glm4/chat/template.hpp"
-#include "glm4/kernels/target.hpp"
+#include "glm4/kernels/targets.hpp"
 #include "glm4/model/any_model.hpp"
 #include "glm4/server/api_error.hpp"
 #include "glm4/server/completion.hpp"

@@ -21,7 +21,7 @@
 #include <utility>
 #include <vector>
 
-#include "glm4/kernels/target.hpp"
+#include "glm4/kernels/targets.hpp"
 #include "glm4/model/any_model.hpp"
 #include "glm4/server/api_error.hpp"
 
