@@ -10,7 +10,7 @@
 // NUMA nodes), then, all starting together at a barrier, each thread reads
 // its contiguous slice with SIMD loads into independent XOR accumulators (no
 // FP latency chain, no stores), prefetching 8 KiB ahead into L2 as the
-// decode kernels do (activation_q8.hpp's gemv_rows), the way matmul's
+// decode kernels do (kernels/x86/avx512_gemv_rows.hpp's gemv_rows), the way matmul's
 // threads each stream their own rows. The best of `runs` passes is reported,
 // as for a roofline the attainable peak is what matters. read_pass_gbs is
 // one such pass over memory the caller has (glm4-bench: the token embedding,

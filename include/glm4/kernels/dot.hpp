@@ -5,12 +5,13 @@
 //                   integer dot product, as ggml does it with int8);
 //   prepare(x, a, n)   converts n activations;
 //   dot(w, a, n)       one weight row against prepared activations;
-// and, where the target has them, dot_tile<R, T> (matmul.hpp) and the int8
+// and, where the target has them, dot_tile<R, T> (matmul_rows.hpp) and the int8
 // decode kernel gemv_prepare / gemv_dot<R> over its own activation layout
-// (activation_q8.hpp).
-// Each format's SIMD kernel specializes dot_traits in its own header; a
-// format without one falls back to its scalar reference with f32
-// activations, so a new block type works (slowly) the day it is added.
+// (kernels/activations/, docs/kernels.md).
+// Each quantized format's kernels specialize dot_traits in kernels/<format>.hpp,
+// composed from the pieces in kernels/<format>/; a format without them falls
+// back to its scalar reference with f32 activations, so a new block type
+// works (slowly) the day it is added (docs/adding-a-format.md).
 #pragma once
 
 #include <cstddef>
@@ -21,11 +22,11 @@
 #include "glm4/kernels/dot_bf16.hpp"
 #include "glm4/kernels/dot_f16.hpp"
 #include "glm4/kernels/dot_f32.hpp"
-#include "glm4/kernels/dot_q4_0.hpp"
-#include "glm4/kernels/dot_q4_k.hpp"
-#include "glm4/kernels/dot_q5_0.hpp"
-#include "glm4/kernels/dot_q6_k.hpp"
-#include "glm4/kernels/dot_q8_0.hpp"
+#include "glm4/kernels/q4_0.hpp"
+#include "glm4/kernels/q4_k.hpp"
+#include "glm4/kernels/q5_0.hpp"
+#include "glm4/kernels/q6_k.hpp"
+#include "glm4/kernels/q8_0.hpp"
 #include "glm4/kernels/reference.hpp"
 #include "glm4/kernels/targets.hpp"
 
@@ -58,13 +59,6 @@ template <>
 struct dot_traits<quant::f16> : float_activation_dot<quant::f16> {
   static float dot(const quant::f16::block* w, const float* a, std::size_t n) { return dot_f16(w, a, n); }
 };
-
-// Bytes that n prepared activations of format F occupy.
-template <quant::block_format F>
-constexpr std::size_t activation_bytes(std::size_t n) {
-  using T = dot_traits<F>;
-  return n / T::activation_block_elems * sizeof(typename T::activation);
-}
 
 // One row against raw f32 activations (tests, one-off uses).
 template <quant::block_format F>

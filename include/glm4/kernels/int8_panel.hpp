@@ -3,7 +3,7 @@
 // register tile of 16 rows x T tokens built from vpdpbusd (64 multiply-adds
 // per instruction, twice the int16 kernels' rate).
 //
-// Decode streams each weight once, so its kernels (dot_q*.hpp's gemv_dot)
+// Decode streams each weight once, so its kernels (the formats' gemv_dot)
 // read the file's blocks in place. Prefill reuses every weight for each
 // token of the batch: it is compute-bound, so here a 16-row panel is
 // unpacked once per matmul into the layout the tile wants (in a per-thread
@@ -41,12 +41,13 @@
 #include <cstdint>
 #include <cstring>
 
-#include "glm4/core/matrix.hpp"
-#include "glm4/kernels/activation_q16.hpp"
-#include "glm4/kernels/activation_q8.hpp"
-#include "glm4/kernels/dot_q4_k.hpp"
-#include "glm4/kernels/dot_q5_0.hpp"
+#include "glm4/kernels/activations/q8.hpp"
+#include "glm4/kernels/int_helpers.hpp"
+#include "glm4/kernels/q4_k/scales.hpp"
+#include "glm4/kernels/q5_0/dot_portable.hpp"
+#include "glm4/kernels/simd.hpp"
 #include "glm4/kernels/targets.hpp"
+#include "glm4/quant/matrix.hpp"
 #include "glm4/quant/q4_0.hpp"
 #include "glm4/quant/q4_k.hpp"
 #include "glm4/quant/q5_0.hpp"
@@ -85,17 +86,7 @@ struct panel_unpack<quant::q5_0> {
   static void unpack(const quant::q5_0::block* w, std::size_t nb, std::uint8_t* u, float* scale, float* offset) {
     for (std::size_t b = 0; b < nb; ++b, u += 32) {
       qdetail::split_nibbles(w[b].qs, 16, reinterpret_cast<std::int8_t*>(u), reinterpret_cast<std::int8_t*>(u + 16), 0);
-      // fifth bits: bit j of qh (little-endian) is value j's
-#if HWY_TARGET == HWY_SCALAR
-      const std::uint32_t qh = dot_traits<quant::q5_0>::high_bits(w[b]);
-      for (std::size_t j = 0; j < 32; ++j) u[j] |= static_cast<std::uint8_t>(((qh >> j) & 1u) << 4);
-#else
-      const hn::FixedTag<std::uint8_t, 16> d8;
-      for (std::size_t h = 0; h < 2; ++h) {
-        const auto bit5 = hn::IfThenElseZero(hn::LoadMaskBits(d8, w[b].qh + 2 * h), hn::Set(d8, 16));
-        hn::StoreU(hn::Or(hn::LoadU(d8, u + 16 * h), bit5), d8, u + 16 * h);
-      }
-#endif
+      q5_0_kernels::add_fifth_bits(w[b].qh, reinterpret_cast<std::int8_t*>(u));  // nibble + 16 = nibble | 16
       scale[b] = qdetail::half_to_float(w[b].d);
       offset[b] = -16.0f * scale[b];
     }
@@ -134,15 +125,10 @@ struct panel_unpack<quant::q4_k> {
 };
 
 // Formats matmul sends through the panel path: those with an unpacker, on
-// targets with a tile kernel (AVX-512 VNNI); elsewhere prefill keeps the
-// int16 tiles of dot_q*.hpp.
+// targets with a tile kernel (AVX-512 VNNI: x86/panel_tile_avx512vnni.hpp);
+// elsewhere prefill keeps the formats' int16 tiles.
 template <class F>
-concept has_int8_panel =
-#if defined(GLM4_QDOT_AVX512VNNI)
-    requires { panel_unpack<F>::unpack; };
-#else
-    false;
-#endif
+concept has_int8_panel = int16_target == int16_family::avx512vnni && requires { panel_unpack<F>::unpack; };
 
 // Batches of fewer tokens than this skip the panel path: unpacking a panel
 // costs about as much as a few tokens' multiply-adds on it.
@@ -188,35 +174,9 @@ inline void panel_tile_reference(const panel_block* p, std::size_t nb, const q8_
     }
 }
 
-#if defined(GLM4_QDOT_AVX512VNNI)
-// 16 rows x T tokens. Per block: 8 loads of the panel, and per token 8
-// vpdpbusd with the token's four activations as an embedded broadcast, then
-// cvt + mul + 2 fmadd for the block's scale and offset.
-template <std::size_t T>
-inline void panel_tile(const panel_block* p, std::size_t nb, const q8_act* a, std::size_t a_stride, float* out) {
-  __m512 acc[T];
-  for (std::size_t t = 0; t < T; ++t) acc[t] = _mm512_setzero_ps();
-  for (std::size_t b = 0; b < nb; ++b) {
-    __m512i isum[T];
-    for (std::size_t t = 0; t < T; ++t) isum[t] = _mm512_setzero_si512();
-    for (std::size_t g = 0; g < 8; ++g) {
-      const __m512i w = _mm512_load_si512(p[b].u[g]);
-      for (std::size_t t = 0; t < T; ++t) {
-        std::int32_t four;
-        std::memcpy(&four, a[t * a_stride + b].qs + 4 * g, 4);
-        isum[t] = _mm512_dpbusd_epi32(isum[t], w, _mm512_set1_epi32(four));
-      }
-    }
-    const __m512 scale = _mm512_load_ps(p[b].scale), offset = _mm512_load_ps(p[b].offset);
-    for (std::size_t t = 0; t < T; ++t) {
-      const q8_act& x = a[t * a_stride + b];
-      acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[t]), _mm512_mul_ps(scale, _mm512_set1_ps(x.d)), acc[t]);
-      acc[t] = _mm512_fmadd_ps(offset, _mm512_set1_ps(x.dsum), acc[t]);
-    }
-  }
-  for (std::size_t t = 0; t < T; ++t) _mm512_storeu_ps(out + t * panel_rows, acc[t]);
-}
-#endif
-
 }  // namespace qdetail
 }  // namespace glm4::inline GLM4_TARGET::kernels
+
+#if defined(GLM4_QDOT_AVX512VNNI)
+#include "glm4/kernels/x86/panel_tile_avx512vnni.hpp"
+#endif

@@ -18,7 +18,7 @@
 #include <hwy/highway.h>
 
 // --- the integer kernels of the quantized formats ---------------------------
-// int8 decode (activation_q8.hpp): weight bytes gathered with vpermt2b
+// int8 decode (kernels/<format>/decode_*.hpp): weight bytes gathered with vpermt2b
 // (AVX-512 VBMI: Ice Lake, Zen 4 and later, which all have GFNI too) and
 // multiplied with vpdpbusd (VNNI).
 #if defined(__AVX512VNNI__) && defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__AVX512VBMI__) && \
@@ -36,8 +36,8 @@
 #if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
 #define GLM4_GEMV_NEON_DOTPROD 1
 #endif
-// The x86 int16 kernel family of the dot_q*.hpp (prefill and the formats
-// without an int8 decode kernel); elsewhere the portable Highway code.
+// The x86 int16 kernel family (kernels/<format>/dot_*.hpp: prefill and the
+// formats without an int8 decode kernel); elsewhere the portable Highway code.
 #if defined(__AVX512VNNI__) && defined(__AVX512BW__) && defined(__AVX512VL__) && defined(__F16C__)
 #define GLM4_QDOT_AVX512VNNI 1
 #elif defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
@@ -62,6 +62,30 @@
 #define GLM4_TARGET GLM4_TARGET_JOIN(HWY_NAMESPACE, GLM4_INTEGER_FAMILY)
 #define GLM4_TARGET_STRING2(x) #x
 #define GLM4_TARGET_STRING(x) GLM4_TARGET_STRING2(x)
+
+// --- the same choices as values ----------------------------------------------
+// For templates: a format's dot_traits (kernels/<format>.hpp) takes the
+// kernels of these families, which its target headers specialize.
+namespace glm4::inline GLM4_TARGET::kernels {
+enum class int16_family { portable, avx2, avx512vnni };           // GLM4_QDOT_*
+enum class int8_family { none, avx2, avx512vbmi, neon_dotprod };  // GLM4_GEMV_*
+#if defined(GLM4_QDOT_AVX512VNNI)
+inline constexpr int16_family int16_target = int16_family::avx512vnni;
+#elif defined(GLM4_QDOT_AVX2)
+inline constexpr int16_family int16_target = int16_family::avx2;
+#else
+inline constexpr int16_family int16_target = int16_family::portable;
+#endif
+#if defined(GLM4_GEMV_AVX512VBMI)
+inline constexpr int8_family int8_target = int8_family::avx512vbmi;
+#elif defined(GLM4_GEMV_AVX2)
+inline constexpr int8_family int8_target = int8_family::avx2;
+#elif defined(GLM4_GEMV_NEON_DOTPROD)
+inline constexpr int8_family int8_target = int8_family::neon_dotprod;
+#else
+inline constexpr int8_family int8_target = int8_family::none;
+#endif
+}  // namespace glm4::inline GLM4_TARGET::kernels
 
 // --- a build without SIMD ----------------------------------------------------
 // Highway 1.0.3 has no baseline x86-64 (SSE2) target and its NEON target

@@ -1,0 +1,33 @@
+// q8_0's portable int16 dot (Highway), compiled on every target; the dot of
+// targets without an x86 one.
+#pragma once
+
+#include <cstddef>
+
+#include "glm4/kernels/activations/q16.hpp"
+#include "glm4/kernels/int_helpers.hpp"
+#include "glm4/kernels/targets.hpp"
+#include "glm4/quant/q8_0.hpp"
+
+namespace glm4::inline GLM4_TARGET::kernels::q8_0_kernels {
+
+using block = quant::q8_0::block;
+
+struct portable {
+  // Highway widening multiply-adds (vmlal_s16 on NEON).
+  static float portable_dot(const block* w, const q16_act* a, std::size_t n) {
+    float sum = 0.0f;
+    for (std::size_t b = 0; b < n / 32; ++b)
+      sum += qdetail::half_to_float(w[b].d) * a[b].d * static_cast<float>(qdetail::idot(w[b].qs, a[b].qs, 32));
+    return sum;
+  }
+};
+
+// The int16 dot of a target family: this one unless dot_<family>.hpp
+// specializes it.
+template <int16_family>
+struct int16_dot : portable {
+  static float dot(const block* w, const q16_act* a, std::size_t n) { return portable_dot(w, a, n); }
+};
+
+}  // namespace glm4::inline GLM4_TARGET::kernels::q8_0_kernels
