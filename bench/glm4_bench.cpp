@@ -37,7 +37,7 @@
 #include <vector>
 
 #include <glm4/build_info.hpp>
-#include <glm4/config/test_models.hpp>
+#include <glm4/config/shipped_models.hpp>
 #include <glm4/glm4.hpp>
 #include <glm4/io/gguf_source.hpp>
 #include <glm4/io/hf_config.hpp>
@@ -65,7 +65,7 @@ struct glm4_1b : glm4::presets::glm4_9b_0414 {
 };
 
 using glm4::config_list;
-using bench_configs = config_list<glm4::presets::glm4_9b_0414, glm4_1b, glm4::test_models::glm4_small>;
+using bench_configs = config_list<glm4::presets::glm4_9b_0414, glm4_1b, glm4::shipped_models::glm4_small>;
 
 constexpr std::string_view usage =
     "usage: glm4-bench -m FILE.gguf [options]\n"

@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
-#include <glm4/config/test_models.hpp>
+#include <glm4/config/shipped_models.hpp>
 #include <glm4/glm4.hpp>
 
 using configs = glm4::config_list<glm4::presets::glm4_9b_chat, glm4::presets::glm4_9b_0414,
-                                  glm4::presets::glm_z1_9b_0414, glm4::test_models::glm4_small>;
+                                  glm4::presets::glm_z1_9b_0414, glm4::shipped_models::glm4_small>;
 using file_types = glm4::file_types::list<glm4::file_types::bf16, glm4::file_types::q8_0, glm4::file_types::q4_k>;
 
 int main(int argc, char** argv) {

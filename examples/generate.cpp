@@ -8,13 +8,13 @@
 #include <string>
 #include <vector>
 
-#include <glm4/config/test_models.hpp>
+#include <glm4/config/shipped_models.hpp>
 #include <glm4/glm4.hpp>
 
 // The shapes and storage types this program can open. Each pair compiles
 // its own forward pass, so list only the ones you need.
 using configs = glm4::config_list<glm4::presets::glm4_9b_0414, glm4::presets::glm_z1_9b_0414,
-                                  glm4::test_models::glm4_small>;
+                                  glm4::shipped_models::glm4_small>;
 using file_types = glm4::file_types::list<glm4::file_types::bf16, glm4::file_types::q8_0, glm4::file_types::q4_k>;
 
 int main(int argc, char** argv) {

@@ -16,7 +16,8 @@
 
 #include <glm4/config/presets.hpp>
 #include <glm4/glm4.hpp>
-#include <glm4/io/gguf_export.hpp>
+#include <glm4/io/gguf_metadata.hpp>
+#include <glm4/io/gguf_names.hpp>
 #include <glm4/io/gguf_writer.hpp>
 
 namespace {

@@ -12,7 +12,7 @@
 #include <iostream>
 #include <map>
 
-#include <glm4/config/test_models.hpp>
+#include <glm4/config/shipped_models.hpp>
 
 #ifdef GLM4_USER_CONFIG_HEADER
 #include GLM4_USER_CONFIG_HEADER
@@ -35,7 +35,7 @@ using user_configs = config_list<glm4::user_config>;
 #else
 using user_configs = config_list<>;
 #endif
-using known_configs = joined<user_configs, presets::all, test_models::all>::type;
+using known_configs = joined<user_configs, presets::all, shipped_models::all>::type;
 
 // llama.cpp's file types and GLM-130B's INT8 / INT4.
 template <class... Lists>

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "glm4/chat/reply.hpp"
-#include "glm4/chat/stop_ids.hpp"
+#include "glm4/config/stop_ids.hpp"
 
 namespace chat = glm4::chat;
 using json = nlohmann::ordered_json;
@@ -84,7 +84,7 @@ BOOST_AUTO_TEST_CASE(non_thinking_formats_leave_think_free_text_alone) {
 }
 
 BOOST_AUTO_TEST_CASE(stop_ids_are_eos_user_observation) {
-  BOOST_TEST(chat::stop_ids[0] == 151329);
-  BOOST_TEST(chat::stop_ids[1] == 151336);
-  BOOST_TEST(chat::stop_ids[2] == 151338);
+  BOOST_TEST(glm4::presets::stop_ids[0] == 151329);
+  BOOST_TEST(glm4::presets::stop_ids[1] == 151336);
+  BOOST_TEST(glm4::presets::stop_ids[2] == 151338);
 }

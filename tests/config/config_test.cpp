@@ -3,7 +3,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "glm4/config/presets.hpp"
-#include "glm4/config/test_models.hpp"
+#include "glm4/config/shipped_models.hpp"
 #include "glm4/io/hf_config.hpp"
 
 using namespace glm4;
@@ -21,16 +21,16 @@ static_assert(shape_of<presets::glm_z1_rumination_32b_0414>().num_kv_heads == 8)
 static_assert(shape_of<presets::with_yarn<presets::glm4_9b_0414>>().max_context == 131072);
 
 // Broken configs are not model_configs: each rule rejects its own mistake.
-struct bad_heads : test_models::glm4_tiny {
+struct bad_heads : shipped_models::glm4_tiny {
   static constexpr std::int64_t num_kv_heads = 3;  // 4 heads do not split over 3
 };
-struct odd_rotary : test_models::glm4_tiny {
+struct odd_rotary : shipped_models::glm4_tiny {
   static constexpr std::int64_t head_dim = 30;  // rotary half 15 is odd
 };
-struct bad_eps : test_models::glm4_tiny {
+struct bad_eps : shipped_models::glm4_tiny {
   static constexpr double rms_norm_eps = 0.0;
 };
-struct bad_yarn : test_models::glm4_tiny {
+struct bad_yarn : shipped_models::glm4_tiny {
   static constexpr yarn_scaling rope_scaling{.factor = 4.0, .original_max_positions = 0};
 };
 struct missing_member {
@@ -44,7 +44,7 @@ static_assert(!model_config<missing_member>);
 
 BOOST_AUTO_TEST_CASE(hf_glm4_config_parses_to_the_fixture_shape) {
   const auto s = io::read_model_config(std::string(GLM4_TEST_DATA_DIR) + "/models/glm4-tiny/config.json");
-  BOOST_TEST(io::shape_differences(shape_of<test_models::glm4_tiny>(), s).empty());
+  BOOST_TEST(io::shape_differences(shape_of<shipped_models::glm4_tiny>(), s).empty());
 }
 
 BOOST_AUTO_TEST_CASE(chatglm_config_parses_to_the_same_shape_as_hf) {
@@ -58,7 +58,7 @@ BOOST_AUTO_TEST_CASE(yarn_config_reads_factor_and_original_positions) {
   const auto s = io::read_model_config(std::string(GLM4_TEST_DATA_DIR) + "/models/glm4-tiny-yarn/config.json");
   BOOST_TEST(s.rope_scaling.factor == 4.0);
   BOOST_TEST(s.rope_scaling.original_max_positions == 32);
-  BOOST_TEST(io::shape_differences(shape_of<test_models::glm4_tiny_yarn>(), s).empty());
+  BOOST_TEST(io::shape_differences(shape_of<shipped_models::glm4_tiny_yarn>(), s).empty());
 }
 
 BOOST_AUTO_TEST_CASE(real_checkpoint_configs_match_their_presets) {

@@ -7,7 +7,7 @@
 #include <iostream>
 #include <vector>
 
-#include <glm4/config/test_models.hpp>
+#include <glm4/config/shipped_models.hpp>
 #include <glm4/glm4.hpp>
 
 int main(int argc, char** argv) {
@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    using Model = glm4::model<glm4::test_models::glm4_small, glm4::weights::bf16>;
+    using Model = glm4::model<glm4::shipped_models::glm4_small, glm4::weights::bf16>;
     const auto model = Model::load(argv[1]);
     glm4::session run(model, {.context = 16, .threads = 1});
     const std::vector<std::int32_t> prompt{1, 2, 3, 4, 5};
@@ -24,12 +24,12 @@ int main(int argc, char** argv) {
 
     bool ok = ids.size() == 4;
     for (const auto id : ids) {
-      ok = ok && id >= 0 && id < glm4::test_models::glm4_small::vocab_size;
+      ok = ok && id >= 0 && id < glm4::shipped_models::glm4_small::vocab_size;
       std::cout << id << ' ';
     }
     std::cout << '\n';
     if (!ok) {
-      std::cerr << "consumer: expected 4 ids in [0, " << glm4::test_models::glm4_small::vocab_size << ")\n";
+      std::cerr << "consumer: expected 4 ids in [0, " << glm4::shipped_models::glm4_small::vocab_size << ")\n";
       return 1;
     }
   } catch (const glm4::error& e) {

@@ -17,7 +17,7 @@
 #include <cmath>
 #include <filesystem>
 
-#include "glm4/io/gguf_export.hpp"
+#include "glm4/convert/gguf_export.hpp"
 #include "glm130b_fixture.hpp"
 #include "golden_reference.hpp"
 
@@ -126,7 +126,7 @@ BOOST_AUTO_TEST_CASE(partitions_export_to_a_gguf_that_loads_the_same) {
   const fs::path gguf = fs::temp_directory_path() / ("glm4-sat-" + std::to_string(::getpid()) + ".gguf");
   for (const auto& [folder, type] : {std::pair{"int4-2way", quant::ggml_type::q4_0},
                                      std::pair{"fp16-8way", quant::ggml_type::f16}}) {
-    io::export_gguf(fixtures() / folder, gguf, {.type = type});
+    convert::export_gguf(fixtures() / folder, gguf, {.rules = {.type = type}});
     const auto file = model_file::open(gguf);
     BOOST_TEST((file.shape().style == block_style::glm130b));
     check_same(logits_of<file_types::int4::scheme>(gguf), logits_of<file_types::int4::scheme>(fixtures() / folder),

@@ -8,12 +8,12 @@
 #include <span>
 #include <vector>
 
-#include "glm4/config/test_models.hpp"
+#include "glm4/config/shipped_models.hpp"
 #include "glm4/glm4.hpp"
 
 namespace glm4::testing {
 
-using glm130b_tiny = test_models::glm130b_tiny;
+using glm130b_tiny = shipped_models::glm130b_tiny;
 
 // The fixture's ids: [MASK] 1000, [gMASK] 1001, <sop> 1002, eos 1003 (no
 // [sMASK] or <eop> in its 1024-token vocabulary: ids outside it).
@@ -27,7 +27,7 @@ std::vector<std::int32_t> greedy_answer(const Model& model, std::span<const std:
   auto logits = run.prefill(prompt, logits_for::last, blank_layout(prompt, glm130b_tiny_ids));
   std::vector<std::int32_t> answer;
   while (answer.size() < count) {
-    answer.push_back(argmax(logits));
+    answer.push_back(sampling::argmax(logits));
     logits = run.decode(answer.back());
   }
   return answer;

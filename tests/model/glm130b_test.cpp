@@ -116,6 +116,6 @@ BOOST_AUTO_TEST_CASE(encode_with_masks_splits_on_the_markers) {
 }
 
 BOOST_AUTO_TEST_CASE(a_glm4_configuration_refuses_the_checkpoint) {
-  BOOST_CHECK_THROW((glm4::model<test_models::glm4_tiny, weights::f32>::load(glm4::testing::model_dir(folder))),
+  BOOST_CHECK_THROW((glm4::model<shipped_models::glm4_tiny, weights::f32>::load(glm4::testing::model_dir(folder))),
                     config_mismatch);
 }

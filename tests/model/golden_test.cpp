@@ -10,7 +10,7 @@
 
 #include <cstdio>
 
-#include "glm4/config/test_models.hpp"
+#include "glm4/config/shipped_models.hpp"
 #include "glm4/glm4.hpp"
 #include "golden_reference.hpp"
 
@@ -32,10 +32,10 @@ constexpr char glm4_tiny_yarn[] = "glm4-tiny-yarn";
 constexpr char glm4_small[] = "glm4-small";
 
 using all_fixtures =
-    boost::mpl::list<fixture_model<test_models::glm4_tiny, glm4_tiny>, fixture_model<test_models::glm_tiny, glm_tiny>,
-                     fixture_model<test_models::glm_tiny, glm_tiny_chatglm>,
-                     fixture_model<test_models::glm4_tiny_yarn, glm4_tiny_yarn>,
-                     fixture_model<test_models::glm4_small, glm4_small>>;
+    boost::mpl::list<fixture_model<shipped_models::glm4_tiny, glm4_tiny>, fixture_model<shipped_models::glm_tiny, glm_tiny>,
+                     fixture_model<shipped_models::glm_tiny, glm_tiny_chatglm>,
+                     fixture_model<shipped_models::glm4_tiny_yarn, glm4_tiny_yarn>,
+                     fixture_model<shipped_models::glm4_small, glm4_small>>;
 
 // f32 storage holds the bf16 checkpoint exactly, so only f32 arithmetic
 // separates us from the float64 reference.
@@ -100,7 +100,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(greedy_tokens_match_transformers, Fixture, all_fix
 }
 
 BOOST_AUTO_TEST_CASE(half_precision_kv_caches_stay_close_and_decode_like_prefill) {
-  using Fixture = fixture_model<test_models::glm4_small, glm4_small>;
+  using Fixture = fixture_model<shipped_models::glm4_small, glm4_small>;
   const auto model = glm4::model<Fixture::config, weights::bf16>::load(glm4::testing::model_dir(Fixture::folder()));
   const auto golden = glm4::testing::read_golden(Fixture::folder());
   const auto& g = golden.back();

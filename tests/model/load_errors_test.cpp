@@ -7,12 +7,12 @@
 #include <functional>
 
 #include "checkpoint_builder.hpp"
-#include "glm4/config/test_models.hpp"
+#include "glm4/config/shipped_models.hpp"
 #include "glm4/glm4.hpp"
 #include "golden_reference.hpp"
 
 using namespace glm4;
-using tiny = model<test_models::glm4_tiny, weights::bf16>;
+using tiny = model<shipped_models::glm4_tiny, weights::bf16>;
 
 namespace {
 
@@ -60,7 +60,7 @@ BOOST_AUTO_TEST_CASE(config_field_mismatch_names_field_and_both_values) {
 
 BOOST_AUTO_TEST_CASE(architecture_mismatch_is_reported) {
   expect_error<config_mismatch>(
-      [] { model<test_models::glm_tiny, weights::f32>::load(testing::model_dir("glm4-tiny")); },
+      [] { model<shipped_models::glm_tiny, weights::f32>::load(testing::model_dir("glm4-tiny")); },
       {"architecture: compiled glm (GlmForCausalLM), checkpoint glm4 (Glm4ForCausalLM)"});
 }
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "glm4/config/test_models.hpp"
+#include "glm4/config/shipped_models.hpp"
 #include "glm4/glm4.hpp"
 #include "golden_reference.hpp"
 
@@ -18,7 +18,7 @@ using namespace glm4;
 
 namespace {
 
-using test_configs = test_models::all;
+using test_configs = shipped_models::all;
 
 std::string gguf_path(const std::string& name) { return std::string(GLM4_TEST_DATA_DIR) + "/gguf/" + name; }
 
@@ -87,7 +87,7 @@ BOOST_AUTO_TEST_CASE(a_file_no_type_holds_lists_each_candidate_and_why) {
 }
 
 BOOST_AUTO_TEST_CASE(a_file_no_configuration_matches_lists_each_candidate_and_why) {
-  using only_tiny = config_list<test_models::glm4_tiny, test_models::glm_tiny>;
+  using only_tiny = config_list<shipped_models::glm4_tiny, shipped_models::glm_tiny>;
   const auto message = error_of([] { any_model::open<only_tiny>(gguf_path("glm4-small-Q8_0.gguf")); });
   BOOST_TEST_INFO(message);
   BOOST_TEST(message.find("matches no compiled configuration") != std::string::npos);
@@ -106,7 +106,7 @@ BOOST_AUTO_TEST_CASE(a_path_that_is_not_a_model_is_named) {
 
 BOOST_AUTO_TEST_CASE(any_session_gives_the_typed_sessions_logits_for_every_kv_format) {
   const auto folder = testing::model_dir("glm4-small");
-  const auto typed = model<test_models::glm4_small, weights::bf16>::load(folder);
+  const auto typed = model<shipped_models::glm4_small, weights::bf16>::load(folder);
   const auto erased = any_model::open<test_configs>(folder);
   const auto golden = testing::read_golden("glm4-small");
   const auto& prompt = golden[2].prompt;
@@ -133,7 +133,7 @@ BOOST_AUTO_TEST_CASE(generate_runs_on_f16_and_erased_sessions_and_matches_the_re
     any_session run = m.new_session({.context = 128, .threads = 2}, kv_cache_type::f32);
     BOOST_TEST(generate_greedy(run, g.prompt, g.greedy.size()) == g.greedy, boost::test_tools::per_element());
   }
-  const auto typed = model<test_models::glm4_small, weights::bf16>::load(folder);
+  const auto typed = model<shipped_models::glm4_small, weights::bf16>::load(folder);
   session<weights::bf16, quant::f16> half(typed.share(), {.context = 128, .threads = 2});
   BOOST_TEST(generate_greedy(half, golden[1].prompt, 8).size() == 8u);
 }

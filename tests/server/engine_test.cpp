@@ -8,7 +8,7 @@
 #include <future>
 #include <thread>
 
-#include "glm4/config/test_models.hpp"
+#include "glm4/config/shipped_models.hpp"
 #include "glm4/model/any_model.hpp"
 #include "glm4/server/service.hpp"
 #include "glm4/tokenizer/open.hpp"
@@ -23,7 +23,7 @@ const std::string model_dir = GLM4_TEST_DATA_DIR "/models/glm4-small";
 // Opened once, with only the one configuration and file type it needs, so
 // this test compiles one forward pass, not the library's whole list.
 struct small_model {
-  glm4::any_model model = glm4::any_model::open<glm4::config_list<glm4::test_models::glm4_small>,
+  glm4::any_model model = glm4::any_model::open<glm4::config_list<glm4::shipped_models::glm4_small>,
                                                 glm4::file_types::list<glm4::file_types::bf16>>(model_dir);
   glm4::tokenizer tok = glm4::open_tokenizer(model_dir);
 };

@@ -1,7 +1,7 @@
 // The ids that end an assistant turn in a given vocabulary: <|endoftext|>,
-// <|user|>, <|observation|> (stop_ids.hpp has their numbers in the released
-// models), looked up by name, since a model with another vocabulary (the
-// small test models) numbers them differently.
+// <|user|>, <|observation|> (config/stop_ids.hpp has their numbers in the
+// released models), looked up by name, since a model with another vocabulary
+// (the small test models) numbers them differently.
 #pragma once
 
 #include <cstdint>

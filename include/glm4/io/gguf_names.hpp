@@ -1,6 +1,6 @@
 // GGUF tensor names and the canonical names the loader uses, one table per
-// architecture, read in both directions (gguf_source.hpp reads files,
-// gguf_export.hpp writes them):
+// architecture, read in both directions (canonical_name as gguf_source.hpp
+// reads files, gguf_tensor_name as convert/gguf_export.hpp writes them):
 //
 //   GLM-4 (arch glm4 / chatglm; llama.cpp's gguf-py tensor_mapping.py)
 //     token_embd            model.embed_tokens
@@ -36,6 +36,8 @@
 #include <string>
 #include <string_view>
 #include <utility>
+
+#include "glm4/core/error.hpp"
 
 namespace glm4::io {
 
@@ -108,6 +110,19 @@ inline constexpr gguf_name_table glm130b_gguf_names{detail::glm130b_globals, "tr
 // The table of a GGUF architecture ("glm130b"; anything else GLM-4's).
 inline const gguf_name_table& gguf_names_of(std::string_view arch) {
   return arch == "glm130b" ? glm130b_gguf_names : glm4_gguf_names;
+}
+
+// The canonical name of a GGUF tensor name in a file of `arch`; unknown
+// names unchanged.
+inline std::string canonical_name(std::string_view gguf_name, std::string_view arch = "glm4") {
+  return detail::translate(gguf_names_of(arch), gguf_name, 0).value_or(std::string(gguf_name));
+}
+
+// The GGUF name of a canonical tensor name in a file of `arch` (the inverse
+// of canonical_name). Throws for a name the architecture has no tensor for.
+inline std::string gguf_tensor_name(std::string_view canonical, std::string_view arch = "glm4") {
+  if (auto name = detail::translate(gguf_names_of(arch), canonical, 1)) return *name;
+  throw format_error("tensor '" + std::string(canonical) + "' has no " + std::string(arch) + " GGUF name");
 }
 
 }  // namespace glm4::io

@@ -25,12 +25,6 @@
 
 namespace glm4::io {
 
-// The canonical name of a GGUF tensor name in a file of `arch`; unknown
-// names unchanged.
-inline std::string canonical_name(std::string_view gguf_name, std::string_view arch = "glm4") {
-  return detail::translate(gguf_names_of(arch), gguf_name, 0).value_or(std::string(gguf_name));
-}
-
 namespace detail {
 inline void require_glm_architecture(const gguf_file& f) {
   const std::string& arch = f.architecture();

@@ -12,16 +12,12 @@
 
 #include "glm4/kernels/targets.hpp"
 #include "glm4/model/session.hpp"
+#include "glm4/sampling/row_scan.hpp"
 
 namespace glm4::inline GLM4_TARGET {
 
-// The id of the largest logit (the lowest id among equals).
-inline std::int32_t argmax(std::span<const float> logits) {
-  return static_cast<std::int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
-}
-
-// What generation needs of a session: glm4::session<S, KV> for every KV
-// format, glm4::any_session.
+// What generation needs of a session: glm4::session<S, KV, P> for every KV
+// format and activation precision, glm4::any_session.
 template <class T>
 concept token_session = requires(T& run, std::span<const std::int32_t> ids, std::int32_t id) {
   { run.prefill(ids) } -> std::convertible_to<std::span<const float>>;
@@ -49,8 +45,9 @@ std::vector<std::int32_t> generate(Session& run, std::span<const std::int32_t> p
 template <token_session Session>
 std::vector<std::int32_t> generate_greedy(Session& run, std::span<const std::int32_t> prompt,
                                           std::size_t max_new_tokens, std::span<const std::int32_t> stop_ids = {}) {
-  return generate(run, prompt, max_new_tokens, stop_ids, [](std::span<const float> l) { return argmax(l); },
-                  [](std::int32_t) {});
+  return generate(
+      run, prompt, max_new_tokens, stop_ids, [](std::span<const float> l) { return sampling::argmax(l); },
+      [](std::int32_t) {});
 }
 
 }  // namespace glm4::inline GLM4_TARGET

@@ -4,7 +4,7 @@
 // [position][head_dim] and keys come in tiles of key_tile() positions, each
 // tile [head_dim][key_tile()] (dimension-major): the scores of a tile's
 // positions are then one vector FMA per dimension with the query value
-// broadcast (attention.hpp), where position-major keys would need a
+// broadcast (kernels/attention.hpp), where position-major keys would need a
 // horizontal sum per score. key_tile() is the float vector length, at most
 // 16. Sized once for the context the user asks for; nothing is allocated per
 // token.
@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "glm4/config/model_shape.hpp"
+#include "glm4/kernels/attention.hpp"
 #include "glm4/kernels/simd.hpp"
 #include "glm4/kernels/targets.hpp"
 #include "glm4/quant/block_format.hpp"
@@ -24,9 +25,6 @@ namespace glm4::inline GLM4_TARGET {
 
 template <class F>
 concept kv_format = quant::block_format<F> && F::block_elems == 1;
-
-// The vectors attention's score kernel runs on: up to 16 floats.
-using key_tile_tag = kernels::hn::CappedTag<float, 16>;
 
 template <kv_format F = quant::f32>
 class kv_cache {
@@ -39,7 +37,7 @@ class kv_cache {
         kv_heads_(static_cast<std::size_t>(s.num_kv_heads)),
         head_dim_(static_cast<std::size_t>(s.head_dim)),
         context_(static_cast<std::size_t>(context)),
-        tile_(kernels::hn::Lanes(key_tile_tag())),
+        tile_(kernels::hn::Lanes(kernels::key_tile_tag())),
         tiles_((context_ + tile_ - 1) / tile_),
         keys_(layers_ * kv_heads_ * tiles_ * tile_ * head_dim_),
         values_(layers_ * kv_heads_ * context_ * head_dim_) {}

@@ -1,13 +1,8 @@
-// GLM's rotary position embedding: only the first rotary_dim channels of each
-// head rotate (partial_rotary_factor, 0.5 in every GLM-4), as adjacent pairs
-// (x[2i], x[2i+1]) — the GPT-J / "interleaved" layout, not the NeoX halves:
-//   x'[2i]   = x[2i] cos(p θ_i) - x[2i+1] sin(p θ_i)
-//   x'[2i+1] = x[2i+1] cos(p θ_i) + x[2i] sin(p θ_i),   θ_i = base^(-2i/rotary_dim)
-// The remaining channels pass through untouched (transformers' Glm
-// apply_rotary_pos_emb; llama.cpp LLAMA_ROPE_TYPE_NORM with n_rot = rotary_dim).
-// GLM-130B rotates whole heads as NeoX halves instead, channel i with channel
-// i + head_dim/2 (SwissArmyTransformer's rotate_half):
-//   x'[i] = x[i] cos(p θ_i) - x[i+h] sin(p θ_i),  x'[i+h] = x[i+h] cos(p θ_i) + x[i] sin(p θ_i).
+// The frequencies of GLM's rotary position embedding and their cos and sin
+// at a position; kernels/rope.hpp rotates the heads with them (interleaved
+// pairs of the first rotary_dim channels in GLM-4, NeoX halves of whole heads
+// in GLM-130B):
+//   θ_i = base^(-2i/rotary_dim)
 //
 // YaRN (transformers `_compute_yarn_parameters`) blends, per frequency, the
 // original θ_i (high frequencies, extrapolated) with θ_i / factor (low
@@ -24,6 +19,7 @@
 #include <vector>
 
 #include "glm4/config/model_shape.hpp"
+#include "glm4/kernels/rope.hpp"
 #include "glm4/kernels/targets.hpp"
 #include "glm4/quant/bf16.hpp"
 
@@ -32,7 +28,8 @@ namespace glm4::inline GLM4_TARGET {
 class rope_table {
  public:
   explicit rope_table(const model_shape& s)
-      : rotary_dim_(static_cast<std::size_t>(s.rotary_dim())), halves_(s.style == block_style::glm130b) {
+      : rotary_dim_(static_cast<std::size_t>(s.rotary_dim())),
+        pairs_(s.style == block_style::glm130b ? kernels::rotary_pairs::halves : kernels::rotary_pairs::interleaved) {
     const std::size_t half = rotary_dim_ / 2;
     inv_freq_.resize(half);
     // transformers computes the frequencies in float32; matching its rounding
@@ -60,19 +57,7 @@ class rope_table {
   // Rotates the first rotary_dim channels of each of `heads` heads of
   // `head_dim` channels, in place.
   void apply(float* x, std::size_t heads, std::size_t head_dim, const float* cos, const float* sin) const {
-    const std::size_t half = inv_freq_.size();
-    // the partner of channel c: the next one, or the one half a rotation on
-    const std::size_t first_step = halves_ ? 1 : 2, partner = halves_ ? half : 1;
-    for (std::size_t h = 0; h < heads; ++h) {
-      float* v = x + h * head_dim;
-      for (std::size_t i = 0; i < half; ++i) {
-        float& a = v[i * first_step];
-        float& b = v[i * first_step + partner];
-        const float a0 = a, b0 = b;
-        a = a0 * cos[i] - b0 * sin[i];
-        b = b0 * cos[i] + a0 * sin[i];
-      }
-    }
+    kernels::rotate_heads(x, heads, head_dim, rotary_dim_, pairs_, cos, sin);
   }
 
  private:
@@ -96,7 +81,7 @@ class rope_table {
   }
 
   std::size_t rotary_dim_;
-  bool halves_;  // NeoX halves (GLM-130B), else interleaved pairs
+  kernels::rotary_pairs pairs_;  // NeoX halves (GLM-130B), else interleaved pairs
   std::vector<float> inv_freq_;
   double attention_factor_ = 1.0;
 };

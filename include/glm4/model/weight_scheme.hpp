@@ -6,11 +6,11 @@
 
 #include <string>
 
-#include "glm4/core/matrix.hpp"
-#include "glm4/core/mixed_matrix.hpp"
 #include "glm4/kernels/targets.hpp"
 #include "glm4/quant/block_format.hpp"
 #include "glm4/quant/formats.hpp"
+#include "glm4/quant/matrix.hpp"
+#include "glm4/quant/mixed_matrix.hpp"
 
 namespace glm4::inline GLM4_TARGET::weights {
 

@@ -14,12 +14,12 @@
 
 #include "glm4/config/model_shape.hpp"
 #include "glm4/core/error.hpp"
-#include "glm4/core/matrix.hpp"
 #include "glm4/io/tensor_source.hpp"
 #include "glm4/kernels/targets.hpp"
 #include "glm4/model/load_options.hpp"
 #include "glm4/model/weight_scheme.hpp"
 #include "glm4/quant/formats.hpp"
+#include "glm4/quant/matrix.hpp"
 
 namespace glm4::inline GLM4_TARGET {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "glm4/chat/stop_ids.hpp"
+#include "glm4/config/stop_ids.hpp"
 #include "glm4/core/error.hpp"
 #include "glm4/kernels/targets.hpp"
 
@@ -34,7 +34,7 @@ struct params {
   float presence_penalty = 0.0f;
   std::uint64_t seed = 0;
   // Tokens that end generation; every GLM-4 model's by default.
-  std::vector<std::int32_t> stop_ids{chat::stop_ids.begin(), chat::stop_ids.end()};
+  std::vector<std::int32_t> stop_ids{presets::stop_ids.begin(), presets::stop_ids.end()};
 
   static params greedy() {
     params p;

@@ -146,15 +146,6 @@ class sampler {
     return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
   }
 
-  static std::int32_t argmax(std::span<const float> logits) {
-    std::size_t best = 0;
-    // next_above is strict, so ties keep the lower id.
-    for (std::size_t i = next_above(logits, 1, logits[0]); i < logits.size();
-         i = next_above(logits, i + 1, logits[best]))
-      best = i;
-    return static_cast<std::int32_t>(best);
-  }
-
   std::span<const candidate> whole_vocabulary(std::span<const float> logits, float inv_t) {
     const double inv_sum = 1.0 / exp_weights(logits, row_max(logits), inv_t, weights_);
     for (std::size_t i = 0; i < logits.size(); ++i)

@@ -54,7 +54,7 @@ inline icetk_options read_icetk_options(const std::filesystem::path& config) {
 // GLM-130B's tokenizer: in a folder, `ice_text.model` (icetk downloads it to
 // ~/.icetk_models; copy it beside the checkpoint) with the options of an
 // `icetk.json` beside it; in a GGUF file (arch glm130b), what
-// gguf_export wrote of them (tokenizer.icetk.*).
+// convert::export_gguf wrote of them (tokenizer.icetk.*).
 inline icetk_tokenizer open_icetk(const std::filesystem::path& path) {
   if (std::filesystem::is_regular_file(path)) {
     const auto file = io::gguf_file::open(path);

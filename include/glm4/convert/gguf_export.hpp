@@ -3,22 +3,22 @@
 // GLM-130B folder (SwissArmyTransformer partitions, ice_text.model) as a
 // GGUF of arch `glm130b` that glm4.hpp reads (llama.cpp has no GLM-130B):
 //
-//   io::gguf_export_options o;
-//   o.type = quant::ggml_type::q4_k;
-//   o.output_type = quant::ggml_type::q6_k;  // lm_head
-//   io::export_gguf("GLM-4-9B-0414/", "glm-4-9b-Q4_K.gguf", o);
+//   convert::gguf_export_options o;
+//   o.rules.type = quant::ggml_type::q4_k;
+//   o.rules.output_type = quant::ggml_type::q6_k;  // lm_head
+//   convert::export_gguf("GLM-4-9B-0414/", "glm-4-9b-Q4_K.gguf", o);
 //
 // - arch `glm4` for model_type glm4, `chatglm` for glm / chatglm, `glm130b`
 //   (its word embedding, also its output, f16 unless embedding_type says
 //   otherwise; icetk's model and ids as tokenizer.icetk.*);
-// - llama.cpp's tensor names (the inverse of gguf_source's canonical_name),
-//   shapes in ggml's ne order (the writer reverses {out, in});
-// - 2-D weights in the requested format, row by row with the format's own
-//   quantizer (the same bytes glm4.hpp's loader would produce), or copied
-//   when the source holds it in that format already (GLM-130B's INT4 as
-//   q4_0: its blocks would not survive re-quantizing); a weight
-//   whose rows are not a whole number of the format's blocks stays f16
-//   (reported through `warn`); 1-D tensors (norms, biases) f32;
+// - llama.cpp's tensor names (io::gguf_tensor_name), shapes in ggml's ne
+//   order (the writer reverses {out, in});
+// - 2-D weights in the type quantize_rules.hpp picks, row by row with the
+//   format's own quantizer (the same bytes glm4.hpp's loader would
+//   produce), or copied when the source holds it in that format already
+//   (GLM-130B's INT4 as q4_0: its blocks would not survive re-quantizing); a
+//   weight whose rows are not a whole number of the format's blocks stays
+//   f16 (reported through `warn`); 1-D tensors (norms, biases) f32;
 // - the {arch}.* hyper-parameters shape_from_gguf and llama.cpp read,
 //   general.file_type / quantization_version, and the tokenizer as
 //   llama.cpp's Glm4 converter writes it (gpt2 BPE, pre "glm4").
@@ -43,8 +43,10 @@
 
 #include "glm4/config/model_shape.hpp"
 #include "glm4/config/presets.hpp"
+#include "glm4/convert/quantize_rules.hpp"
 #include "glm4/core/error.hpp"
 #include "glm4/io/checkpoint.hpp"
+#include "glm4/io/gguf_metadata.hpp"
 #include "glm4/io/gguf_names.hpp"
 #include "glm4/io/gguf_writer.hpp"
 #include "glm4/io/hf_config.hpp"
@@ -52,58 +54,7 @@
 #include "glm4/quant/formats.hpp"
 #include "glm4/tokenizer/open.hpp"
 
-namespace glm4::io {
-
-// "q8_0", "Q4_K", "bf16" ... -> the type; nullopt for an unknown name.
-inline std::optional<quant::ggml_type> parse_type_name(std::string_view name) {
-  std::string lower(name);
-  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  std::optional<quant::ggml_type> out;
-  [&]<quant::block_format... Fs>(quant::format_list<Fs...>) {
-    ((lower == Fs::name ? (out = Fs::type, true) : false) || ...);
-  }
-  (quant::known_formats{});
-  return out;
-}
-
-// llama.cpp's llama_ftype for a file whose bulk is `type` (uniform K-quants
-// are the _S variants).
-inline std::uint32_t llama_file_type(quant::ggml_type type) {
-  using t = quant::ggml_type;
-  switch (type) {
-    case t::f32:
-      return 0;
-    case t::f16:
-      return 1;
-    case t::q4_0:
-      return 2;
-    case t::q4_1:
-      return 3;
-    case t::q8_0:
-      return 7;
-    case t::q5_0:
-      return 8;
-    case t::q5_1:
-      return 9;
-    case t::q4_k:
-      return 14;  // Q4_K_S
-    case t::q5_k:
-      return 16;  // Q5_K_S
-    case t::q6_k:
-      return 18;
-    case t::bf16:
-      return 32;
-    default:
-      throw invalid_argument("no GGUF file type for " + quant::type_name(type));
-  }
-}
-
-// The GGUF name of a canonical tensor name in a file of `arch` (the inverse
-// of canonical_name). Throws for a name the architecture has no tensor for.
-inline std::string gguf_tensor_name(std::string_view canonical, std::string_view arch = "glm4") {
-  if (auto name = detail::translate(gguf_names_of(arch), canonical, 1)) return *name;
-  throw format_error("tensor '" + std::string(canonical) + "' has no " + std::string(arch) + " GGUF name");
-}
+namespace glm4::convert {
 
 struct gguf_export_progress {
   std::size_t index = 0;  // 0-based
@@ -114,61 +65,13 @@ struct gguf_export_progress {
 };
 
 struct gguf_export_options {
-  quant::ggml_type type = quant::ggml_type::q8_0;  // 2-D weights
-  std::optional<quant::ggml_type> output_type;     // lm_head (default: type)
-  std::optional<quant::ggml_type> embedding_type;  // token_embd (default: type)
-  std::string name;                                // general.name (default: the folder's name)
-  // llama.cpp's _M mix for type q4_k / q5_k (Q4_K_M, Q5_K_M): attn_v and
-  // ffn_down in q6_k on the layers llama.cpp's use_more_bits picks, and
-  // lm_head in q6_k unless output_type says otherwise.
-  bool k_mix = false;
+  quantize_rules rules;  // which tensor is stored in which type
+  std::string name;      // general.name (default: the folder's name)
   // Called as each tensor is written (at write time, in file order).
   std::function<void(const gguf_export_progress&)> progress;
   // Called for each notice (a weight kept in f16, no tokenizer.json ...).
   std::function<void(const std::string&)> warn;
 };
-
-// llama.cpp's use_more_bits(i_layer, n_layer): the layers whose attn_v and
-// ffn_down its _M mixes store with more bits (q6_k).
-inline bool use_more_bits(std::int64_t i, std::int64_t n) {
-  return i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2;
-}
-
-// The general.* and `{arch}.*` keys llama.cpp reads for a GLM-4 model of
-// shape `s` (arch "glm4" or "chatglm").
-inline void write_model_metadata(gguf_writer& w, const std::string& arch, const std::string& name,
-                                 const model_shape& s) {
-  const auto key = [&](std::string_view k) { return arch + "." + std::string(k); };
-  w.set("general.architecture", arch);
-  w.set("general.type", std::string("model"));
-  w.set("general.name", name);
-  w.set(key("context_length"), static_cast<std::uint32_t>(s.max_context));
-  w.set(key("embedding_length"), static_cast<std::uint32_t>(s.hidden_size));
-  w.set(key("feed_forward_length"), static_cast<std::uint32_t>(s.intermediate_size));
-  w.set(key("block_count"), static_cast<std::uint32_t>(s.num_layers));
-  w.set(key("attention.head_count"), static_cast<std::uint32_t>(s.num_heads));
-  w.set(key("attention.head_count_kv"), static_cast<std::uint32_t>(s.num_kv_heads));
-  w.set(key("attention.key_length"), static_cast<std::uint32_t>(s.head_dim));
-  w.set(key("attention.value_length"), static_cast<std::uint32_t>(s.head_dim));
-  if (s.style == block_style::glm130b) {  // LayerNorm; no token list to count the vocabulary by
-    w.set(key("attention.layer_norm_epsilon"), static_cast<float>(s.rms_norm_eps));
-    w.set(key("vocab_size"), static_cast<std::uint32_t>(s.vocab_size));
-  } else {
-    w.set(key("attention.layer_norm_rms_epsilon"), static_cast<float>(s.rms_norm_eps));
-  }
-  w.set(key("rope.dimension_count"), static_cast<std::uint32_t>(s.rotary_dim()));
-  w.set(key("rope.freq_base"), static_cast<float>(s.rope_theta));
-  if (s.rope_scaling.enabled()) {
-    w.set(key("rope.scaling.type"), std::string("yarn"));
-    w.set(key("rope.scaling.factor"), static_cast<float>(s.rope_scaling.factor));
-    w.set(key("rope.scaling.original_context_length"),
-          static_cast<std::uint32_t>(s.rope_scaling.original_max_positions));
-    w.set(key("rope.scaling.yarn_beta_fast"), static_cast<float>(s.rope_scaling.beta_fast));
-    w.set(key("rope.scaling.yarn_beta_slow"), static_cast<float>(s.rope_scaling.beta_slow));
-    if (s.rope_scaling.attention_factor != 0)
-      w.set(key("rope.scaling.yarn_attn_factor"), static_cast<float>(s.rope_scaling.attention_factor));
-  }
-}
 
 namespace detail {
 
@@ -181,7 +84,7 @@ inline nlohmann::json read_json(const std::filesystem::path& p) {
 }
 
 // Values [first, first + n) of a source tensor as floats (first, n whole blocks).
-inline void decode_values(const source_tensor& t, std::size_t first, std::size_t n, float* out) {
+inline void decode_values(const io::source_tensor& t, std::size_t first, std::size_t n, float* out) {
   const auto traits = quant::traits_of(t.type);
   const std::size_t b0 = first / traits.block_elems * traits.block_bytes;
   const std::size_t nb = n / traits.block_elems * traits.block_bytes;
@@ -191,7 +94,7 @@ inline void decode_values(const source_tensor& t, std::size_t first, std::size_t
 }
 
 // The tokenizer metadata of llama.cpp's Glm4 converter (gpt2 BPE).
-inline void write_tokenizer(gguf_writer& w, const std::filesystem::path& dir, const nlohmann::json& config,
+inline void write_tokenizer(io::gguf_writer& w, const std::filesystem::path& dir, const nlohmann::json& config,
                             std::int64_t vocab_size, bool chatglm, const gguf_export_options& o) {
   const auto tok_path = dir / "tokenizer.json";
   if (!std::filesystem::exists(tok_path)) {
@@ -280,7 +183,7 @@ inline void write_tokenizer(gguf_writer& w, const std::filesystem::path& dir, co
 
 // GLM-130B's icetk tokenizer: the ice_text.model bytes as they are and the
 // options of its icetk.json (open_icetk reads them back).
-inline void write_icetk(gguf_writer& w, const std::filesystem::path& dir) {
+inline void write_icetk(io::gguf_writer& w, const std::filesystem::path& dir) {
   const auto tokenizer = open_icetk(dir);  // a model or options that do not read fail here
   const auto options = read_icetk_options(dir / "icetk.json");
   std::ifstream in(dir / "ice_text.model", std::ios::binary);
@@ -300,33 +203,30 @@ inline void write_icetk(gguf_writer& w, const std::filesystem::path& dir) {
 // Writes `model_dir` as the GGUF `out`. Throws glm4 errors on bad input.
 inline void export_gguf(const std::filesystem::path& model_dir, const std::filesystem::path& out,
                         const gguf_export_options& o = {}) {
-  const bool sat = !sat_checkpoint::partition_files(model_dir).empty();
-  std::shared_ptr<const tensor_source> source;
+  const bool sat = !io::sat_checkpoint::partition_files(model_dir).empty();
+  std::shared_ptr<const io::tensor_source> source;
   if (sat)
-    source = std::make_shared<sat_checkpoint>(model_dir);
+    source = std::make_shared<io::sat_checkpoint>(model_dir);
   else
-    source = std::make_shared<checkpoint_folder>(model_dir);
-  const tensor_source& src = *source;
+    source = std::make_shared<io::checkpoint_folder>(model_dir);
+  const io::tensor_source& src = *source;
   const auto config_path = model_dir / "config.json";
   // A SwissArmyTransformer folder without config.json is the published GLM-130B.
   const model_shape s = sat && !std::filesystem::exists(config_path) ? shape_of<presets::glm_130b>()
-                                                                      : read_model_config(config_path);
+                                                                      : io::read_model_config(config_path);
   const bool chatglm = s.style == block_style::glm, glm130b = s.style == block_style::glm130b;
   const std::string arch = glm130b ? "glm130b" : chatglm ? "chatglm" : "glm4";
-  for (const auto t : {std::optional(o.type), o.output_type, o.embedding_type})
-    if (t) quant::traits_of(*t);  // throws for an unknown type
+  validate(o.rules);
 
-  gguf_writer w;
+  io::gguf_writer w;
   std::string name = o.name;
   if (name.empty()) {
     auto dir = model_dir;
     if (!dir.has_filename()) dir = dir.parent_path();
     name = dir.filename().string();
   }
-  write_model_metadata(w, arch, name, s);
-  const bool k_mix = o.k_mix && (o.type == quant::ggml_type::q4_k || o.type == quant::ggml_type::q5_k);
-  if (o.k_mix && !k_mix) throw invalid_argument("the _M mix needs type q4_k or q5_k, not " + quant::type_name(o.type));
-  w.set("general.file_type", k_mix ? (o.type == quant::ggml_type::q4_k ? 15u : 17u) : llama_file_type(o.type));
+  io::write_model_metadata(w, arch, name, s);
+  w.set("general.file_type", file_type(o.rules));
   w.set("general.quantization_version", std::uint32_t{2});
   if (glm130b)
     detail::write_icetk(w, model_dir);
@@ -334,12 +234,12 @@ inline void export_gguf(const std::filesystem::path& model_dir, const std::files
     detail::write_tokenizer(w, model_dir, detail::read_json(config_path), s.vocab_size, chatglm, o);
 
   // Tensors: globals first, then each layer, as llama.cpp's converter orders them.
-  const gguf_name_table& table = gguf_names_of(arch);
+  const io::gguf_name_table& table = io::gguf_names_of(arch);
   const std::string embedding(table.globals[0].second), layers(table.canonical_layers);
   std::vector<std::string> names = src.names();
   const auto order = [&](const std::string& n) -> std::pair<std::int64_t, std::string> {
     if (n.starts_with(embedding)) return {-2, n};
-    if (const auto split = detail::split_layer(n, layers)) return {std::stoll(std::string(split->first)), n};
+    if (const auto split = io::detail::split_layer(n, layers)) return {std::stoll(std::string(split->first)), n};
     if (n.starts_with(table.globals[1].second)) return {1 << 30, n};
     return {(1 << 30) + 1, n};
   };
@@ -349,21 +249,11 @@ inline void export_gguf(const std::filesystem::path& model_dir, const std::files
   for (const auto& canonical : names) {
     // What the tensor is now; its bytes (which a partitioned checkpoint
     // assembles) only when it is written.
-    const tensor_info t = *src.info(canonical);
-    const std::string gname = gguf_tensor_name(canonical, arch);
+    const io::tensor_info t = *src.info(canonical);
+    const std::string gname = io::gguf_tensor_name(canonical, arch);
     quant::ggml_type type = quant::ggml_type::f32;
     if (t.shape.size() == 2) {
-      const auto more_bits = [&] {
-        if (!k_mix || !canonical.starts_with("model.layers.") ||
-            !(canonical.ends_with(".self_attn.v_proj.weight") || canonical.ends_with(".mlp.down_proj.weight")))
-          return false;
-        return use_more_bits(std::stoll(canonical.substr(13)), s.num_layers);
-      };
-      type = canonical.starts_with("lm_head.") ? o.output_type.value_or(k_mix ? quant::ggml_type::q6_k : o.type)
-             : more_bits()                     ? quant::ggml_type::q6_k
-             : canonical.starts_with(embedding)
-                 ? o.embedding_type.value_or(glm130b ? quant::ggml_type::f16 : o.type)
-                 : o.type;
+      type = weight_type(o.rules, canonical, embedding, glm130b, s.num_layers);
       const auto cols = static_cast<std::size_t>(t.shape[1]);
       if (cols % quant::traits_of(type).block_elems != 0) {
         if (o.warn)
@@ -379,7 +269,7 @@ inline void export_gguf(const std::filesystem::path& model_dir, const std::files
     const std::size_t count = names.size();
     w.add_tensor(gname, type, t.shape, [source, canonical, type, gname, i, count, &o](std::span<std::byte> bytes) {
       if (o.progress) o.progress({i, count, gname, type, bytes.size()});
-      const source_tensor t = *source->find(canonical);
+      const io::source_tensor t = *source->find(canonical);
       if (t.type == type && t.bytes.size() == bytes.size()) {
         std::memcpy(bytes.data(), t.bytes.data(), bytes.size());
         return;
@@ -399,4 +289,4 @@ inline void export_gguf(const std::filesystem::path& model_dir, const std::files
   w.write(out);
 }
 
-}  // namespace glm4::io
+}  // namespace glm4::convert

@@ -1,5 +1,5 @@
-// attend_group against a double-precision softmax attention over the same
-// cached keys and values: lengths on both sides of the 64-position blocks,
+// kernels::attend_group against a double-precision softmax attention over the
+// same cached keys and values: lengths on both sides of the 64-position blocks,
 // several tokens (causal: token t sees first_length + t positions, or a
 // shared prefix of more, GLM-130B's context attended both ways), heads
 // of a group side by side, head_dim with and without a SIMD tail, and the
@@ -17,7 +17,8 @@
 #include <random>
 #include <vector>
 
-#include "glm4/model/attention.hpp"
+#include "glm4/kernels/attention.hpp"
+#include "glm4/model/kv_cache.hpp"
 #include "glm4/quant/bf16.hpp"
 #include "glm4/quant/f16.hpp"
 
@@ -55,9 +56,9 @@ void check(const case_shape& c, unsigned seed) {
   std::vector<float> q(c.tokens * token_stride), out(q.size(), -7.0f);
   for (auto& x : q) x = normal(rng);
 
-  attention_scratch scratch(D, c.tokens * c.group);
-  attend_group(cache, layer, kv_head, q.data(), out.data(), token_stride, c.tokens, c.group, D, c.first_length,
-               scratch, c.shared);
+  kernels::attention_scratch scratch(D, c.tokens * c.group);
+  kernels::attend_group(cache, layer, kv_head, q.data(), out.data(), token_stride, c.tokens, c.group, D,
+                        c.first_length, scratch, c.shared);
 
   std::vector<float> kd(D), vd(D);
   for (std::size_t t = 0; t < c.tokens; ++t)
@@ -136,8 +137,8 @@ BOOST_AUTO_TEST_CASE(late_large_score) {
   }
   std::vector<float> q(16, 0.0f), out(16);
   q[0] = 4.0f;  // score 40 at position 150, at most 0.06 elsewhere
-  attention_scratch scratch(16, 1);
-  attend_group(cache, 0, 0, q.data(), out.data(), 16, 1, 1, 16, 200, scratch);
+  kernels::attention_scratch scratch(16, 1);
+  kernels::attend_group(cache, 0, 0, q.data(), out.data(), 16, 1, 1, 16, 200, scratch);
   // p(150) = 1 / (1 + sum_j exp(s_j - 40)), the others ~ exp(-40): out[0] ~ 1
   BOOST_TEST(std::fabs(out[0] - 1.0f) <= 1e-6f);
 }

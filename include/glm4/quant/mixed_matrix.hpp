@@ -8,7 +8,7 @@
 
 #include <variant>
 
-#include "glm4/core/matrix.hpp"
+#include "glm4/quant/matrix.hpp"
 
 namespace glm4 {
 

@@ -1,11 +1,13 @@
-// The small random-weight GLM-4 models the repository ships in tests/data
+// The small random-weight models the repository ships in tests/data/models
 // (made with transformers, see tests/data/models/README.md): real
-// architectures at toy sizes, for tests, examples and a first run.
+// architectures at toy sizes. The glm4 command serves them like the presets
+// (the README's first run is glm4-small); the tests and examples use them
+// because they are small, not the other way round.
 #pragma once
 
 #include "glm4/config/presets.hpp"
 
-namespace glm4::test_models {
+namespace glm4::shipped_models {
 
 // Glm4ForCausalLM, 3 layers of 128, 4 heads over 2 KV heads of 32.
 struct glm4_tiny : presets::glm4_9b_0414 {
@@ -66,4 +68,4 @@ struct glm130b_tiny : presets::glm_130b {
 
 using all = config_list<glm4_tiny, glm_tiny, glm4_tiny_yarn, glm4_small, glm130b_tiny>;
 
-}  // namespace glm4::test_models
+}  // namespace glm4::shipped_models

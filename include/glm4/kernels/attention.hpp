@@ -10,10 +10,14 @@
 // and layer). Each row keeps a running max and sum of its exponentials
 // (flash attention's online softmax) and rescales its output when the max
 // grows, so no row needs scores for more than one block.
+//
+// This is the math of one group; which thread takes which group is the
+// forward pass's choice (model/transformer.hpp).
 #pragma once
 
 #include <algorithm>
 #include <cmath>
+#include <concepts>
 #include <cstddef>
 #include <limits>
 #include <type_traits>
@@ -23,11 +27,31 @@
 #include "glm4/kernels/dot_f16.hpp"
 #include "glm4/kernels/simd.hpp"
 #include "glm4/kernels/targets.hpp"
-#include "glm4/model/kv_cache.hpp"
+#include "glm4/quant/bf16.hpp"
+#include "glm4/quant/block_format.hpp"
+#include "glm4/quant/f16.hpp"
+#include "glm4/quant/f32.hpp"
 // after simd.hpp, which sets up Highway's static dispatch
 #include <hwy/contrib/math/math-inl.h>
 
-namespace glm4::inline GLM4_TARGET {
+namespace glm4::inline GLM4_TARGET::kernels {
+
+// The vectors attention's score kernel runs on: up to 16 floats. The KV
+// cache stores keys in tiles of this many positions.
+using key_tile_tag = hn::CappedTag<float, 16>;
+
+// What attend_group reads of a KV cache (model/kv_cache.hpp): per layer and
+// KV head, keys in tiles of key_tile() positions ([head_dim][key_tile()]
+// each, consecutive tiles contiguous) and values [position][head_dim], in a
+// format of one value per block.
+template <class C>
+concept key_value_cache =
+    quant::block_format<typename C::format> && C::format::block_elems == 1 &&
+    requires(const C& c, std::size_t i) {
+      { c.key_tile() } -> std::convertible_to<std::size_t>;
+      { c.key_tiles(i, i, i) } -> std::same_as<const typename C::format::block*>;
+      { c.value(i, i, i) } -> std::same_as<const typename C::format::block*>;
+    };
 
 // Per-thread scratch of attend_group for `rows` query rows of head_dim
 // values: a block of keys (in the cache's tiles) and values in f32 (when the
@@ -36,7 +60,7 @@ namespace glm4::inline GLM4_TARGET {
 struct attention_scratch {
   // Positions per step over the cache: whole key tiles, about 64.
   static std::size_t block_positions() {
-    const std::size_t tile = kernels::hn::Lanes(key_tile_tag());
+    const std::size_t tile = hn::Lanes(key_tile_tag());
     return tile * std::max<std::size_t>(1, 64 / tile);
   }
 
@@ -54,12 +78,12 @@ struct attention_scratch {
 
 namespace detail {
 // n cached values as f32: vector conversions for the 16-bit formats.
-template <kv_format F>
+template <quant::block_format F>
 void to_f32(const typename F::block* src, float* out, std::size_t n) {
   if constexpr (std::is_same_v<F, quant::f16>)
-    kernels::widen_f16(src, out, n);
+    widen_f16(src, out, n);
   else if constexpr (std::is_same_v<F, quant::bf16>)
-    kernels::widen_bf16(src, out, n);
+    widen_bf16(src, out, n);
   else
     F::dequantize(src, out, n);
 }
@@ -70,7 +94,6 @@ void to_f32(const typename F::block* src, float* out, std::size_t n) {
 // tiles at a time (eight FMA chains).
 inline void tile_scores(const float* keys, std::size_t tiles, std::size_t head_dim, const float* const q[4],
                         float scale, float* scores, std::size_t stride) {
-  namespace hn = kernels::hn;
   const key_tile_tag d;
   const std::size_t N = hn::Lanes(d);
   const auto vscale = hn::Set(d, scale);
@@ -121,11 +144,11 @@ inline void tile_scores(const float* keys, std::size_t tiles, std::size_t head_d
 // they must be in the cache already).
 // Rows go four at a time: their scores from the key tiles, then their
 // outputs from each value vector loaded once for the four.
-template <kv_format F>
-void attend_group(const kv_cache<F>& cache, std::size_t layer, std::size_t kv_head, const float* q, float* out,
+template <key_value_cache Cache>
+void attend_group(const Cache& cache, std::size_t layer, std::size_t kv_head, const float* q, float* out,
                   std::size_t token_stride, std::size_t tokens, std::size_t group, std::size_t head_dim,
                   std::size_t first_length, attention_scratch& s, std::size_t shared = 0) {
-  namespace hn = kernels::hn;
+  using F = typename Cache::format;
   const key_tile_tag d;
   const std::size_t N = hn::Lanes(d), tile = cache.key_tile();
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
@@ -180,7 +203,7 @@ void attend_group(const kv_cache<F>& cache, std::size_t layer, std::size_t kv_he
           hn::StoreU(e, d, p + j);
           vsum = hn::Add(vsum, e);
         }
-        float block_sum = kernels::sum_lanes(d, vsum);
+        float block_sum = sum_lanes(d, vsum);
         for (; j < n[k]; ++j) block_sum += p[j] = std::exp(p[j] - block_max);
         std::fill(p + n[k], p + n_max, 0.0f);
         s.sum[r] = s.sum[r] * rescale[k] + block_sum;
@@ -224,4 +247,4 @@ void attend_group(const kv_cache<F>& cache, std::size_t layer, std::size_t kv_he
   }
 }
 
-}  // namespace glm4::inline GLM4_TARGET
+}  // namespace glm4::inline GLM4_TARGET::kernels
