@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "glm4/kernels/dot.hpp"
-#include "glm4/kernels/matmul.hpp"
+#include "glm4/kernels/matmul_rows.hpp"
 #include "glm4/kernels/targets.hpp"
 #include "glm4/quant/formats.hpp"
 #include "glm4/version.hpp"

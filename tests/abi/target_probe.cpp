@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "glm4/build_info.hpp"
-#include "glm4/kernels/matmul.hpp"
 #include "glm4/quant/q4_0.hpp"
+#include "glm4/runtime/matmul.hpp"
 #include "glm4/runtime/thread_pool.hpp"
 #include "target_probe.hpp"
 
@@ -31,10 +31,10 @@ probe_result PROBE_FUNCTION() {
   // Through volatile pointers, so that neither call is inlined here: each
   // goes to the out-of-line copy the linker keeps, which is what a merged
   // (one-namespace) build would share between the two copies.
-  void (*volatile matmul)(const matrix<quant::q4_0>&, const float*, std::size_t, float*, thread_pool&, const float*,
-                          kernels::activation_precision) = &kernels::matmul<quant::q4_0>;
+  void (*volatile matmul)(const matrix<quant::q4_0>&, const float*, std::size_t, float*, thread_pool&, const float*) =
+      &glm4::matmul<kernels::int8_activations, quant::q4_0>;
   build_info_t (*volatile info_of)() = &build_info;
-  matmul(m, x.data(), 1, out.y.data(), pool, nullptr, kernels::activation_precision::int8);
+  matmul(m, x.data(), 1, out.y.data(), pool, nullptr);
   const auto info = info_of();
   out.integer_kernels = std::string(info.integer_kernels);
   out.abi_namespace = std::string(info.abi_namespace);

@@ -15,7 +15,6 @@
 #include "glm4/kernels/dot.hpp"
 #include "glm4/kernels/gelu_mul.hpp"
 #include "glm4/kernels/layer_norm.hpp"
-#include "glm4/kernels/matmul.hpp"
 #include "glm4/kernels/reference.hpp"
 #include "glm4/kernels/rms_norm.hpp"
 #include "glm4/kernels/silu_mul.hpp"
@@ -23,6 +22,7 @@
 #include "glm4/quant/q4_1.hpp"
 #include "glm4/quant/q5_1.hpp"
 #include "glm4/quant/q5_k.hpp"
+#include "glm4/runtime/matmul.hpp"
 
 using namespace glm4;
 
@@ -136,7 +136,7 @@ BOOST_AUTO_TEST_CASE(threaded_matmul_equals_row_dots) {
   for (std::size_t threads : {1, 2, 3}) {
     thread_pool pool(threads);
     std::vector<float> y(n * rows);
-    kernels::matmul(w, x.data(), n, y.data(), pool, bias.data());
+    matmul(w, x.data(), n, y.data(), pool, bias.data());
     for (std::size_t t = 0; t < n; ++t)
       for (std::size_t r = 0; r < rows; ++r) {
         const float ref = kernels::reference::dot<quant::f32>(&wf[r * cols], &x[t * cols], cols) + bias[r];
@@ -168,12 +168,12 @@ void check_fallback_matmul() {
     const auto bias = random_vector(rows, 21);
     for (std::size_t n : {1, 5})
       for (std::size_t threads : {1, 3})
-        for (auto precision : {kernels::activation_precision::int8, kernels::activation_precision::int16}) {
+        kernels::for_each_precision([&]<kernels::activation_precision P>() {
           const auto x = random_vector(n * cols, 22 + static_cast<unsigned>(n));
           thread_pool pool(threads);
           std::vector<float> y(n * rows), ym(n * rows);
-          kernels::matmul(w, x.data(), n, y.data(), pool, bias.data(), precision);
-          kernels::matmul(mixed, x.data(), n, ym.data(), pool, bias.data(), precision);
+          matmul<P>(w, x.data(), n, y.data(), pool, bias.data());
+          matmul<P>(mixed, x.data(), n, ym.data(), pool, bias.data());
           for (std::size_t t = 0; t < n; ++t)
             for (std::size_t r = 0; r < rows; ++r) {
               double ref = bias[r], l1 = std::fabs(bias[r]);
@@ -186,7 +186,7 @@ void check_fallback_matmul() {
               BOOST_TEST(std::fabs(y[t * rows + r] - ref) <= 1e-6 * l1);
               BOOST_TEST(ym[t * rows + r] == y[t * rows + r]);
             }
-        }
+        });
   }
 }
 

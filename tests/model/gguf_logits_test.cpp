@@ -1,7 +1,7 @@
 // llama.cpp's GGUF files of the fixtures, run through the compiled block
-// formats: with int16 prompt batches, logits at least as close to the
+// formats: with int16 activations, logits at least as close to the
 // float64 transformers reference as llama.cpp's own
-// (llamacpp_max_abs_err_vs_hf_logits); with int8 batches (the default, the
+// (llamacpp_max_abs_err_vs_hf_logits); with int8 (the default, the
 // activation rounding llama.cpp itself has) within 15 % of llama.cpp's error,
 // per prompt; F16 far closer; and greedy tokens equal wherever the
 // reference's top-2 margin exceeds the format's error.
@@ -13,10 +13,11 @@
 #endif
 
 #include <fstream>
+#include <type_traits>
 
 #include <nlohmann/json.hpp>
 
-#include "glm4/config/test_models.hpp"
+#include "glm4/config/shipped_models.hpp"
 #include "glm4/glm4.hpp"
 #include "golden_reference.hpp"
 
@@ -34,20 +35,20 @@ std::vector<double> llamacpp_errors(const std::string& name) {
 }
 
 // Returns the worst error; checks each prompt against `bound(prompt index)`.
-template <class Config, class Scheme, class Bound>
-float check_file(const std::string& file, const std::string& golden_model, Bound bound,
-                 kernels::activation_precision precision = kernels::activation_precision::int16) {
+template <class Config, class Scheme, kernels::activation_precision P = kernels::int16_activations, class Bound>
+float check_file(const std::string& file, const std::string& golden_model, Bound bound) {
+  const char* precision = std::is_same_v<P, kernels::int8_activations> ? " (int8)" : " (int16)";
   const auto m = model<Config, Scheme>::load(gguf_path(file + ".gguf"));
   const auto golden = testing::read_golden(golden_model);
   io::safetensors_file margins(testing::model_dir(golden_model) + "/reference.safetensors");
   float worst = 0;
   for (std::size_t i = 0; i < golden.size(); ++i) {
     const auto& g = golden[i];
-    session run(m, {.context = 128, .threads = 2, .precision = precision});
+    session<Scheme, quant::f32, P> run(m, {.context = 128, .threads = 2});
     const auto logits = run.prefill(g.prompt, logits_for::all);
     const float err = testing::max_abs_diff(logits, g.logits);
-    BOOST_TEST_INFO(file << (precision == kernels::activation_precision::int8 ? " (int8)" : " (int16)") << " prompt " << i
-                         << " (" << g.prompt.size() << " tokens): max |logit - HF| = " << err << ", bound " << bound(i));
+    BOOST_TEST_INFO(file << precision << " prompt " << i << " (" << g.prompt.size()
+                         << " tokens): max |logit - HF| = " << err << ", bound " << bound(i));
     BOOST_TEST(err <= bound(i));
     worst = std::max(worst, err);
 
@@ -62,9 +63,8 @@ float check_file(const std::string& file, const std::string& golden_model, Bound
     BOOST_TEST(tokens == std::vector<std::int32_t>(g.greedy.begin(), g.greedy.begin() + trusted),
                boost::test_tools::per_element());
   }
-  BOOST_TEST_MESSAGE(file << (precision == kernels::activation_precision::int8 ? " (int8)" : " (int16)")
-                          << ": worst max-abs logit error vs HF " << worst << " (llama.cpp: "
-                          << llamacpp_errors(file).back() << " on the last prompt)");
+  BOOST_TEST_MESSAGE(file << precision << ": worst max-abs logit error vs HF " << worst
+                          << " (llama.cpp: " << llamacpp_errors(file).back() << " on the last prompt)");
   return worst;
 }
 
@@ -72,39 +72,38 @@ template <class Config, class Scheme>
 void check_at_least_llamacpp(const std::string& file, const std::string& golden_model) {
   const auto bars = llamacpp_errors(file);
   check_file<Config, Scheme>(file, golden_model, [&](std::size_t i) { return static_cast<float>(bars.at(i)); });
-  check_file<Config, Scheme>(
-      file, golden_model, [&](std::size_t i) { return 1.15f * static_cast<float>(bars.at(i)); },
-      kernels::activation_precision::int8);
+  check_file<Config, Scheme, kernels::int8_activations>(
+      file, golden_model, [&](std::size_t i) { return 1.15f * static_cast<float>(bars.at(i)); });
 }
 
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(f16_file_is_far_closer_than_llamacpp) {
-  check_file<test_models::glm4_small, weights::uniform<q::f16>>("glm4-small-F16", "glm4-small",
+  check_file<shipped_models::glm4_small, weights::uniform<q::f16>>("glm4-small-F16", "glm4-small",
                                                                 [](std::size_t) { return 2e-3f; });
 }
 
 BOOST_AUTO_TEST_CASE(q8_0_file_meets_the_llamacpp_bar) {
-  check_at_least_llamacpp<test_models::glm4_small, weights::uniform<q::q8_0>>("glm4-small-Q8_0", "glm4-small");
+  check_at_least_llamacpp<shipped_models::glm4_small, weights::uniform<q::q8_0>>("glm4-small-Q8_0", "glm4-small");
 }
 
 BOOST_AUTO_TEST_CASE(chatglm_q8_0_file_with_fused_qkv_meets_the_llamacpp_bar) {
-  check_at_least_llamacpp<test_models::glm_tiny, weights::uniform<q::q8_0>>("glm-tiny-chatglm-Q8_0", "glm-tiny");
+  check_at_least_llamacpp<shipped_models::glm_tiny, weights::uniform<q::q8_0>>("glm-tiny-chatglm-Q8_0", "glm-tiny");
 }
 
 BOOST_AUTO_TEST_CASE(q4_0_file_with_a_q6_k_output_meets_the_llamacpp_bar) {
-  check_at_least_llamacpp<test_models::glm4_small, weights::scheme<q::q4_0, q::q4_0, q::q4_0, q::q6_k>>(
+  check_at_least_llamacpp<shipped_models::glm4_small, weights::scheme<q::q4_0, q::q4_0, q::q4_0, q::q6_k>>(
       "glm4-small-Q4_0", "glm4-small");
 }
 
 BOOST_AUTO_TEST_CASE(q6_k_file_meets_the_llamacpp_bar) {
-  check_at_least_llamacpp<test_models::glm4_small, weights::uniform<q::q6_k>>("glm4-small-Q6_K", "glm4-small");
+  check_at_least_llamacpp<shipped_models::glm4_small, weights::uniform<q::q6_k>>("glm4-small-Q6_K", "glm4-small");
 }
 
 BOOST_AUTO_TEST_CASE(q4_k_m_file_meets_the_llamacpp_bar) {
   // Q4_K_M mixes Q4_K and Q6_K per layer (layer 1's attn_v and ffn_down are
   // Q6_K): weights::q4_k_m keeps each tensor as the file has it.
-  check_at_least_llamacpp<test_models::glm4_small, weights::q4_k_m>("glm4-small-Q4_K_M", "glm4-small");
+  check_at_least_llamacpp<shipped_models::glm4_small, weights::q4_k_m>("glm4-small-Q4_K_M", "glm4-small");
 }
 
 BOOST_AUTO_TEST_CASE(type_conversions_are_reported_once_per_role_or_refused_when_strict) {
@@ -113,23 +112,23 @@ BOOST_AUTO_TEST_CASE(type_conversions_are_reported_once_per_role_or_refused_when
   std::vector<std::string> notes;
   load_options opt;
   opt.note = [&](const std::string& line) { notes.push_back(line); };
-  model<test_models::glm4_small, weights::uniform<q::q4_k>>::load(gguf_path("glm4-small-Q4_K_M.gguf"), opt);
+  model<shipped_models::glm4_small, weights::uniform<q::q4_k>>::load(gguf_path("glm4-small-Q4_K_M.gguf"), opt);
   BOOST_TEST(notes.size() == 3u);  // attention, ffn and output: q6_k -> q4_k, once each
   for (const auto& n : notes) BOOST_TEST(n.find("converting q6_k to q4_k") != std::string::npos, n);
 
   opt.strict_types = true;
   BOOST_CHECK_EXCEPTION(
-      (model<test_models::glm4_small, weights::uniform<q::q4_k>>::load(gguf_path("glm4-small-Q4_K_M.gguf"), opt)),
+      (model<shipped_models::glm4_small, weights::uniform<q::q4_k>>::load(gguf_path("glm4-small-Q4_K_M.gguf"), opt)),
       config_mismatch, [](const config_mismatch& e) {
         return std::string(e.what()).find("is q6_k, but the compiled scheme stores") != std::string::npos;
       });
   // The file's own types need no conversion, strict or not.
-  model<test_models::glm4_small, weights::q4_k_m>::load(gguf_path("glm4-small-Q4_K_M.gguf"), opt);
+  model<shipped_models::glm4_small, weights::q4_k_m>::load(gguf_path("glm4-small-Q4_K_M.gguf"), opt);
 }
 
 BOOST_AUTO_TEST_CASE(a_gguf_of_another_shape_is_refused_naming_each_field) {
   try {
-    model<test_models::glm4_tiny, weights::uniform<q::q8_0>>::load(gguf_path("glm4-small-Q8_0.gguf"));
+    model<shipped_models::glm4_tiny, weights::uniform<q::q8_0>>::load(gguf_path("glm4-small-Q8_0.gguf"));
     BOOST_ERROR("glm4-small loaded as glm4-tiny");
   } catch (const config_mismatch& e) {
     const std::string msg = e.what();
@@ -138,7 +137,7 @@ BOOST_AUTO_TEST_CASE(a_gguf_of_another_shape_is_refused_naming_each_field) {
       BOOST_TEST(msg.find(part) != std::string::npos, "message \"" << msg << "\" lacks \"" << part << "\"");
   }
   // A chatglm (GLM-4-9B block) file is not a Glm4 model of the same size.
-  BOOST_CHECK_EXCEPTION((model<test_models::glm4_tiny, weights::uniform<q::q8_0>>::load(gguf_path("glm-tiny-chatglm-Q8_0.gguf"))),
+  BOOST_CHECK_EXCEPTION((model<shipped_models::glm4_tiny, weights::uniform<q::q8_0>>::load(gguf_path("glm-tiny-chatglm-Q8_0.gguf"))),
                         config_mismatch, [](const config_mismatch& e) {
                           return std::string(e.what()).find("architecture: compiled glm4") != std::string::npos;
                         });

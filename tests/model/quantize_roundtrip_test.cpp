@@ -1,4 +1,4 @@
-// glm4-small exported by io::export_gguf (what examples/quantize runs) and
+// glm4-small exported by convert::export_gguf (what examples/quantize runs) and
 // read back: the shape of its config, the tokenizer llama.cpp's converter
 // wrote, every tensor's bytes what its format's quantizer makes of the
 // bf16 source, and logits within llama.cpp's own error for that type.
@@ -9,15 +9,16 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
-#include "glm4/config/test_models.hpp"
+#include "glm4/config/shipped_models.hpp"
+#include "glm4/convert/gguf_export.hpp"
 #include "glm4/glm4.hpp"
-#include "glm4/io/gguf_export.hpp"
 #include "golden_reference.hpp"
 
 using namespace glm4;
@@ -43,12 +44,12 @@ std::vector<double> llamacpp_errors(const std::string& file) {
 
 fs::path export_small(const std::string& tag, q::ggml_type type, std::optional<q::ggml_type> output,
                       std::vector<std::string>* warnings = nullptr, bool k_mix = false) {
-  io::gguf_export_options o;
-  o.k_mix = k_mix;
-  o.type = type;
-  o.output_type = output;
+  convert::gguf_export_options o;
+  o.rules.k_mix = k_mix;
+  o.rules.type = type;
+  o.rules.output_type = output;
   std::size_t calls = 0, last_count = 0;
-  o.progress = [&](const io::gguf_export_progress& p) {
+  o.progress = [&](const convert::gguf_export_progress& p) {
     BOOST_TEST(p.index == calls);
     ++calls;
     last_count = p.count;
@@ -57,7 +58,7 @@ fs::path export_small(const std::string& tag, q::ggml_type type, std::optional<q
     if (warnings) warnings->push_back(w);
   };
   const fs::path out = tmp.path / ("glm4-small-" + tag + ".gguf");
-  io::export_gguf(small_dir, out, o);
+  convert::export_gguf(small_dir, out, o);
   BOOST_TEST(calls == last_count);
   return out;
 }
@@ -105,22 +106,23 @@ void check_tensors(const fs::path& path, q::ggml_type type, q::ggml_type output,
 template <class Scheme>
 void check_logits(const fs::path& path, const std::string& llamacpp_file) {
   const auto bars = llamacpp_errors(llamacpp_file);
-  const auto m = model<test_models::glm4_small, Scheme>::load(path);
+  const auto m = model<shipped_models::glm4_small, Scheme>::load(path);
   const auto golden = testing::read_golden("glm4-small");
   BOOST_TEST_REQUIRE(golden.size() <= bars.size());
-  for (const auto [precision, slack] : {std::pair{kernels::activation_precision::int16, 1.0f},
-                                        std::pair{kernels::activation_precision::int8, 1.15f}}) {
+  kernels::for_each_precision([&]<kernels::activation_precision P>() {
+    constexpr bool int8 = std::is_same_v<P, kernels::int8_activations>;
+    const float slack = int8 ? 1.15f : 1.0f;
     for (std::size_t i = 0; i < golden.size(); ++i) {
-      session run(m, {.context = 128, .threads = 2, .precision = precision});
+      session<Scheme, quant::f32, P> run(m, {.context = 128, .threads = 2});
       const auto logits = run.prefill(golden[i].prompt, logits_for::all);
       const float err = testing::max_abs_diff(logits, golden[i].logits);
       const float bar = slack * static_cast<float>(bars[i]);
-      const char* name = precision == kernels::activation_precision::int8 ? " (int8)" : " (int16)";
+      const char* name = int8 ? " (int8)" : " (int16)";
       BOOST_TEST_MESSAGE(path.filename().string() << name << " prompt " << i << ": max |logit - HF| = " << err
                                                   << ", llama.cpp " << llamacpp_file << ": " << bars[i]);
       BOOST_TEST(err <= bar, path.filename().string() << name << " prompt " << i << ": " << err << " > " << bar);
     }
-  }
+  });
 }
 
 }  // namespace
@@ -152,10 +154,10 @@ BOOST_AUTO_TEST_CASE(metadata_matches_the_config_and_llamacpp_tokenizer) {
 }
 
 BOOST_AUTO_TEST_CASE(type_names_parse) {
-  BOOST_TEST((io::parse_type_name("q4_k") == q::ggml_type::q4_k));
-  BOOST_TEST((io::parse_type_name("Q8_0") == q::ggml_type::q8_0));
-  BOOST_TEST((io::parse_type_name("bf16") == q::ggml_type::bf16));
-  BOOST_TEST(!io::parse_type_name("q3_k").has_value());
+  BOOST_TEST((convert::parse_type_name("q4_k") == q::ggml_type::q4_k));
+  BOOST_TEST((convert::parse_type_name("Q8_0") == q::ggml_type::q8_0));
+  BOOST_TEST((convert::parse_type_name("bf16") == q::ggml_type::bf16));
+  BOOST_TEST(!convert::parse_type_name("q3_k").has_value());
   BOOST_TEST(io::gguf_tensor_name("model.layers.1.mlp.gate_up_proj.weight") == "blk.1.ffn_up.weight");
   BOOST_TEST(io::canonical_name(io::gguf_tensor_name("model.layers.0.post_mlp_layernorm.weight")) ==
              "model.layers.0.post_mlp_layernorm.weight");
@@ -179,7 +181,7 @@ BOOST_AUTO_TEST_CASE(q4_k_with_a_q6_k_output_round_trips) {
   // logits are a little worse than Q4_K_M's, which is expected).
   const auto path = export_small("q4_k", q::ggml_type::q4_k, q::ggml_type::q6_k);
   check_tensors(path, q::ggml_type::q4_k, q::ggml_type::q6_k);
-  const auto m = model<test_models::glm4_small, weights::scheme<q::q4_k, q::q4_k, q::q4_k, q::q6_k>>::load(path);
+  const auto m = model<shipped_models::glm4_small, weights::scheme<q::q4_k, q::q4_k, q::q4_k, q::q6_k>>::load(path);
   const auto golden = testing::read_golden("glm4-small");
   session run(m, {.context = 128, .threads = 2});
   const float err = testing::max_abs_diff(run.prefill(golden[0].prompt, logits_for::all), golden[0].logits);

@@ -37,8 +37,8 @@ constexpr std::string_view to_string(kv_cache_type t) {
 
 class any_session {
  public:
-  // A session<S, KV> on `net` (sessions hold a thread pool and cannot move:
-  // this builds it in place).
+  // A session<S, KV> (int8 activations, the default) on `net` (sessions
+  // hold a thread pool and cannot move: this builds it in place).
   template <weights::weight_scheme S, kv_format KV>
   static any_session of(std::shared_ptr<const transformer<S>> net, const session_options& options) {
     return any_session(std::make_unique<impl<S, KV>>(std::move(net), options));

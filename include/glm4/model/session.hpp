@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "glm4/core/error.hpp"
+#include "glm4/kernels/activation_precision.hpp"
 #include "glm4/kernels/targets.hpp"
 #include "glm4/model/model.hpp"
 #include "glm4/model/transformer.hpp"
@@ -27,17 +28,18 @@ struct session_options {
   std::int64_t context = 4096;                              // tokens the KV cache holds
   std::size_t threads = thread_pool::default_threads();     // compute threads, caller included
   std::size_t batch = 128;                                  // prompt tokens per forward pass
-  // Prompt batches in the integer formats: int8 activations (llama.cpp's
-  // precision, 2x the speed) or int16 (decode's, ~1/258 of the rounding).
-  kernels::activation_precision precision = kernels::activation_precision::int8;
 };
 
 // Which prompt positions prefill returns logits for.
 enum class logits_for { last, all };
 
 // S: the model's weight scheme; KV: how the cache stores keys and values
-// (quant::f32, quant::f16 or quant::bf16: half the memory, ~1e-3 logit change).
-template <weights::weight_scheme S, kv_format KV = quant::f32>
+// (quant::f32, quant::f16 or quant::bf16: half the memory, ~1e-3 logit change);
+// P: how the integer formats quantize activations, prompt and decode alike
+// (kernels::int8_activations, llama.cpp's precision and 2x the speed, or
+// kernels::int16_activations, ~1/258 of the rounding).
+template <weights::weight_scheme S, kv_format KV = quant::f32,
+          kernels::activation_precision P = kernels::int8_activations>
 class session {
  public:
   template <model_config C>
@@ -115,7 +117,7 @@ class session {
       const bool last_batch = done + n == ids.size();
       const std::size_t rows = which == logits_for::all ? n : (last_batch ? 1 : 0);
       float* out = which == logits_for::all ? logits_.data() + done * V : logits_.data();
-      net_->forward(ids.subspan(done, n), pos_, cache_, ws_, pool_, rows, out, opt_.precision, layout_);
+      net_->template forward<P>(ids.subspan(done, n), pos_, cache_, ws_, pool_, rows, out, layout_);
       pos_ += n;
       done += n;
     }

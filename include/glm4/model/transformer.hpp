@@ -43,17 +43,17 @@
 
 #include "glm4/config/model_shape.hpp"
 #include "glm4/core/error.hpp"
+#include "glm4/kernels/attention.hpp"
 #include "glm4/kernels/gelu_mul.hpp"
 #include "glm4/kernels/layer_norm.hpp"
-#include "glm4/kernels/matmul.hpp"
 #include "glm4/kernels/rms_norm.hpp"
 #include "glm4/kernels/silu_mul.hpp"
 #include "glm4/kernels/targets.hpp"
-#include "glm4/model/attention.hpp"
 #include "glm4/model/attention_layout.hpp"
 #include "glm4/model/kv_cache.hpp"
 #include "glm4/model/rope.hpp"
 #include "glm4/model/weights.hpp"
+#include "glm4/runtime/matmul.hpp"
 #include "glm4/runtime/thread_pool.hpp"
 
 namespace glm4::inline GLM4_TARGET {
@@ -78,12 +78,13 @@ struct workspace {
         ffn(max_tokens * s.intermediate_size),
         cos(s.rotary_dim() / 2),
         sin(s.rotary_dim() / 2),
-        attention(threads, attention_scratch(static_cast<std::size_t>(s.head_dim),
-                                             attention_tile_tokens * static_cast<std::size_t>(s.num_heads / s.num_kv_heads))) {}
+        attention(threads, kernels::attention_scratch(
+                               static_cast<std::size_t>(s.head_dim),
+                               attention_tile_tokens * static_cast<std::size_t>(s.num_heads / s.num_kv_heads))) {}
 
   std::size_t max_tokens;
   std::vector<float> x, a, q, k, v, qkv, attn, gate_up, ffn, cos, sin;
-  std::vector<attention_scratch> attention;  // one per thread slot
+  std::vector<kernels::attention_scratch> attention;  // one per thread slot
 };
 
 template <weights::weight_scheme S>
@@ -98,22 +99,21 @@ class transformer {
   // values go into the cache there; `layout` says what each token sees and
   // its rotary position) and writes the logits of the last `logit_rows`
   // tokens to `logits` (logit_rows x vocab). ids.size() <= ws.max_tokens.
-  // `precision`: how the integer formats' matmuls run batches (matmul.hpp).
-  template <kv_format C>
+  // P: how the integer formats' matmuls quantize activations, prompt
+  // batches and decode alike (kernels/activation_precision.hpp).
+  template <kernels::activation_precision P = kernels::int8_activations, kv_format C>
   void forward(std::span<const std::int32_t> ids, std::size_t start, kv_cache<C>& cache, workspace& ws,
-               thread_pool& pool, std::size_t logit_rows, float* logits,
-               kernels::activation_precision precision = kernels::activation_precision::int8,
-               const attention_layout& layout = {}) const {
+               thread_pool& pool, std::size_t logit_rows, float* logits, const attention_layout& layout = {}) const {
     const std::size_t n = ids.size();
     const auto H = static_cast<std::size_t>(shape_.hidden_size);
-    const batch b{n, start, layout, precision};
+    const batch b{n, start, layout};
 
     embed(ids, ws.x.data());
     for (std::size_t l = 0; l < w_.layers.size(); ++l) {
       if (shape_.style == block_style::glm130b)
-        glm130b_block(w_.layers[l], l, b, cache, ws, pool);
+        glm130b_block<P>(w_.layers[l], l, b, cache, ws, pool);
       else
-        glm_block(w_.layers[l], l, b, cache, ws, pool);
+        glm_block<P>(w_.layers[l], l, b, cache, ws, pool);
     }
     if (logit_rows == 0) return;
     const std::size_t first = n - logit_rows;
@@ -123,7 +123,7 @@ class transformer {
       else
         kernels::rms_norm(&ws.x[t * H], w_.norm.data(), eps(), &ws.a[t * H], H);
     }
-    kernels::matmul(w_.lm_head, &ws.a[first * H], logit_rows, logits, pool, nullptr, precision);
+    matmul<P>(w_.lm_head, &ws.a[first * H], logit_rows, logits, pool);
   }
 
  private:
@@ -131,37 +131,36 @@ class transformer {
   struct batch {
     std::size_t n, start;
     const attention_layout& layout;
-    kernels::activation_precision precision;
   };
 
   float eps() const { return static_cast<float>(shape_.rms_norm_eps); }
 
-  template <kv_format C>
+  template <kernels::activation_precision P, kv_format C>
   void glm_block(const layer_weights<S>& L, std::size_t layer, const batch& b, kv_cache<C>& cache, workspace& ws,
                  thread_pool& pool) const {
     const std::size_t n = b.n, H = static_cast<std::size_t>(shape_.hidden_size);
     const auto I = static_cast<std::size_t>(shape_.intermediate_size);
     for (std::size_t t = 0; t < n; ++t)
       kernels::rms_norm(&ws.x[t * H], L.input_layernorm.data(), eps(), &ws.a[t * H], H);
-    kernels::matmul(L.q_proj, ws.a.data(), n, ws.q.data(), pool, L.q_bias.data(), b.precision);
-    kernels::matmul(L.k_proj, ws.a.data(), n, ws.k.data(), pool, L.k_bias.data(), b.precision);
-    kernels::matmul(L.v_proj, ws.a.data(), n, ws.v.data(), pool, L.v_bias.data(), b.precision);
+    matmul<P>(L.q_proj, ws.a.data(), n, ws.q.data(), pool, L.q_bias.data());
+    matmul<P>(L.k_proj, ws.a.data(), n, ws.k.data(), pool, L.k_bias.data());
+    matmul<P>(L.v_proj, ws.a.data(), n, ws.v.data(), pool, L.v_bias.data());
     attend(layer, b, cache, ws, pool);
-    kernels::matmul(L.o_proj, ws.attn.data(), n, ws.a.data(), pool, nullptr, b.precision);
+    matmul<P>(L.o_proj, ws.attn.data(), n, ws.a.data(), pool);
     if (shape_.style == block_style::glm4) normalize_rows(ws.a.data(), L.post_self_attn_layernorm, n);
     add_rows(ws.x.data(), ws.a.data(), n * H);
 
     for (std::size_t t = 0; t < n; ++t)
       kernels::rms_norm(&ws.x[t * H], L.post_attention_layernorm.data(), eps(), &ws.a[t * H], H);
-    kernels::matmul(L.gate_up_proj, ws.a.data(), n, ws.gate_up.data(), pool, nullptr, b.precision);
+    matmul<P>(L.gate_up_proj, ws.a.data(), n, ws.gate_up.data(), pool);
     for (std::size_t t = 0; t < n; ++t)
       kernels::silu_mul(&ws.gate_up[t * 2 * I], &ws.gate_up[t * 2 * I + I], &ws.ffn[t * I], I);
-    kernels::matmul(L.down_proj, ws.ffn.data(), n, ws.a.data(), pool, nullptr, b.precision);
+    matmul<P>(L.down_proj, ws.ffn.data(), n, ws.a.data(), pool);
     if (shape_.style == block_style::glm4) normalize_rows(ws.a.data(), L.post_mlp_layernorm, n);
     add_rows(ws.x.data(), ws.a.data(), n * H);
   }
 
-  template <kv_format C>
+  template <kernels::activation_precision P, kv_format C>
   void glm130b_block(const layer_weights<S>& L, std::size_t layer, const batch& b, kv_cache<C>& cache, workspace& ws,
                      thread_pool& pool) const {
     const std::size_t n = b.n, H = static_cast<std::size_t>(shape_.hidden_size);
@@ -170,7 +169,7 @@ class transformer {
     const auto alpha = static_cast<float>(shape_.deepnorm_alpha());
     for (std::size_t t = 0; t < n; ++t)
       kernels::layer_norm(&ws.x[t * H], L.input_layernorm.data(), L.input_layernorm_bias.data(), eps(), &ws.a[t * H], H);
-    kernels::matmul(L.qkv_proj, ws.a.data(), n, ws.qkv.data(), pool, L.qkv_bias.data(), b.precision);
+    matmul<P>(L.qkv_proj, ws.a.data(), n, ws.qkv.data(), pool, L.qkv_bias.data());
     for (std::size_t t = 0; t < n; ++t)
       for (std::size_t h = 0; h < heads; ++h) {
         const float* head = &ws.qkv[(t * heads + h) * 3 * D];
@@ -180,16 +179,16 @@ class transformer {
       }
     attend(layer, b, cache, ws, pool);
     // The residual stream is a's now (post-norm): x is free for the output.
-    kernels::matmul(L.o_proj, ws.attn.data(), n, ws.x.data(), pool, L.o_bias.data(), b.precision);
+    matmul<P>(L.o_proj, ws.attn.data(), n, ws.x.data(), pool, L.o_bias.data());
     scale_add(ws.x.data(), ws.a.data(), alpha, n * H);
 
     for (std::size_t t = 0; t < n; ++t)
       kernels::layer_norm(&ws.x[t * H], L.post_attention_layernorm.data(), L.post_attention_layernorm_bias.data(),
                           eps(), &ws.a[t * H], H);
-    kernels::matmul(L.gate_up_proj, ws.a.data(), n, ws.gate_up.data(), pool, L.gate_up_bias.data(), b.precision);
+    matmul<P>(L.gate_up_proj, ws.a.data(), n, ws.gate_up.data(), pool, L.gate_up_bias.data());
     for (std::size_t t = 0; t < n; ++t)
       kernels::gelu_mul(&ws.gate_up[t * 2 * I], &ws.gate_up[t * 2 * I + I], &ws.ffn[t * I], I);
-    kernels::matmul(L.down_proj, ws.ffn.data(), n, ws.x.data(), pool, L.down_bias.data(), b.precision);
+    matmul<P>(L.down_proj, ws.ffn.data(), n, ws.x.data(), pool, L.down_bias.data());
     scale_add(ws.x.data(), ws.a.data(), alpha, n * H);
   }
 
@@ -254,8 +253,8 @@ class transformer {
         const std::size_t kv = task / (tiles * slices), t0 = task / slices % tiles * tile;
         const std::size_t h0 = kv * group + task % slices * slice_heads;
         const std::size_t tokens = std::min(tile, n - t0), heads_here = std::min(slice_heads, (kv + 1) * group - h0);
-        attend_group(cache, layer, kv, &ws.q[t0 * Q + h0 * D], &ws.attn[t0 * Q + h0 * D], Q, tokens, heads_here, D,
-                     start + t0 + 1, ws.attention[slot], b.layout.shared);
+        kernels::attend_group(cache, layer, kv, &ws.q[t0 * Q + h0 * D], &ws.attn[t0 * Q + h0 * D], Q, tokens,
+                              heads_here, D, start + t0 + 1, ws.attention[slot], b.layout.shared);
       }
     });
   }

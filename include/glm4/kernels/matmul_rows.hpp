@@ -1,0 +1,135 @@
+// The single-threaded pieces of y = x W^T (+ bias): each computes a given
+// range of weight rows of y for all n activation rows, on the caller's
+// thread. runtime/matmul.hpp splits a matrix's rows over threads and calls
+// these. The integer formats take one of three paths:
+//   one_panel   int8_panel.hpp's 16-row panels (int8, n >= int8_panel_min_tokens)
+//   gemv_rows   the format's gemv_dot (int8, n == 1)
+//   dot_rows    dot_traits' int16 tiles and dots (otherwise, and int16)
+#pragma once
+
+#include <algorithm>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "glm4/kernels/dot.hpp"
+#include "glm4/kernels/int8_panel.hpp"
+#include "glm4/kernels/targets.hpp"
+#include "glm4/quant/matrix.hpp"
+
+namespace glm4::inline GLM4_TARGET::kernels {
+
+// Formats whose kernel computes a tile of R weight rows x T activation rows
+// in one pass, so each weight block is unpacked once for T tokens and each
+// activation block loaded once for R rows:
+//   dot_tile<R, T>(w, w_stride, a, a_stride, n, out): out[t * R + r] is
+//   row (w + r * w_stride) against activations (a + t * a_stride), n values.
+// dot_rows uses 4 x 4 tiles, then 4 x 1, when they exist.
+// Formats with a one-token int8 kernel over their own activation layout:
+//   gemv_prepare(x, a, n); gemv_dot<R>(w, w_stride, a, n, out) for R = 1, 2
+//   rows; n a multiple of gemv_activation::values (one activation group).
+template <class F>
+concept has_gemv = requires(const typename F::block* w, const typename dot_traits<F>::gemv_activation* a,
+                            const float* x, typename dot_traits<F>::gemv_activation* prepared, float* out) {
+  dot_traits<F>::gemv_prepare(x, prepared, std::size_t{});
+  dot_traits<F>::template gemv_dot<2>(w, std::size_t{}, a, std::size_t{}, out);
+};
+
+template <class F, std::size_t R, std::size_t T>
+concept has_dot_tile =
+    requires(const typename F::block* w, const typename dot_traits<F>::activation* a, std::size_t k, float* out) {
+      dot_traits<F>::template dot_tile<R, T>(w, k, a, k, k, out);
+    };
+
+namespace detail {
+// Activation rows [i, ...) in groups of T against weight rows [r0, r1) in
+// groups of R (leftover rows one by one); advances i past the groups done.
+template <std::size_t R, std::size_t T, quant::block_format F, class Act, class Finish>
+void tile_pass(const matrix<F>& w, const Act* a, std::size_t a_stride, std::size_t r0, std::size_t r1,
+               std::size_t& i, std::size_t n, Finish& finish) {
+  using traits = dot_traits<F>;
+  for (; i + T <= n; i += T) {
+    std::size_t r = r0;
+    for (; r + R <= r1; r += R) {
+      float out[R * T];
+      traits::template dot_tile<R, T>(w.row(r), w.blocks_per_row(), a + i * a_stride, a_stride, w.cols(), out);
+      for (std::size_t t = 0; t < T; ++t)
+        for (std::size_t k = 0; k < R; ++k) finish(i + t, r + k, out[t * R + k]);
+    }
+    for (; r < r1; ++r)
+      for (std::size_t t = 0; t < T; ++t) finish(i + t, r, traits::dot(w.row(r), a + (i + t) * a_stride, w.cols()));
+  }
+}
+}  // namespace detail
+
+// Weight rows [r0, r1) against n activation rows prepared by
+// dot_traits<F>::prepare (a_stride activations apart; the float formats take
+// x as it is); finish(i, r, value) receives every y[i][r]. Within a range
+// the rows are kept hot while every activation row passes over them.
+template <quant::block_format F, class Finish>
+void dot_rows(const matrix<F>& w, const typename dot_traits<F>::activation* a, std::size_t a_stride, std::size_t r0,
+              std::size_t r1, std::size_t n, Finish& finish) {
+  std::size_t i = 0;
+  if constexpr (has_dot_tile<F, 4, 4>) detail::tile_pass<4, 4>(w, a, a_stride, r0, r1, i, n, finish);
+  if constexpr (has_dot_tile<F, 4, 1>) detail::tile_pass<4, 1>(w, a, a_stride, r0, r1, i, n, finish);
+  for (; i < n; ++i)
+    for (std::size_t r = r0; r < r1; ++r) finish(i, r, dot_traits<F>::dot(w.row(r), a + i * a_stride, w.cols()));
+}
+
+// Decode with int8 activations: weight rows [r0, r1) against one activation
+// row prepared by gemv_prepare, two rows at a time in order (one sequential
+// stream), into y[r0, r1) (+ bias).
+template <quant::block_format F>
+  requires has_gemv<F>
+void gemv_rows(const matrix<F>& w, const typename dot_traits<F>::gemv_activation* a, std::size_t r0, std::size_t r1,
+               float* y, const float* bias) {
+  using T = dot_traits<F>;
+  const std::size_t cols = w.cols();
+  std::size_t r = r0;
+  for (; r + 2 <= r1; r += 2) T::template gemv_dot<2>(w.row(r), w.blocks_per_row(), a, cols, y + r);
+  if (r < r1) T::template gemv_dot<1>(w.row(r), 0, a, cols, y + r);
+  if (bias)
+    for (r = r0; r < r1; ++r) y[r] += bias[r];
+}
+
+#if defined(GLM4_QDOT_AVX512VNNI)
+// The panel path's activations: one row of `cols` floats to q8 blocks.
+inline void prepare_panel_row(const float* x, q8_act* a, std::size_t cols) {
+  for (std::size_t b = 0; b < cols / 32; ++b) qdetail::quantize_q8(x + 32 * b, a[b]);
+}
+
+// The panel path: unpacks the 16-row panel starting at weight row r0 and runs
+// the n activation rows (prepared by prepare_panel_row, cols / 32 blocks
+// apart) over it in tiles of 12 tokens (4 and 1 for the rest), into y's
+// columns [r0, r0 + 16) (+ bias); y has w.rows() columns.
+template <quant::block_format F>
+  requires has_int8_panel<F>
+void one_panel(const matrix<F>& w, std::size_t r0, const q8_act* a, std::size_t n, float* y, const float* bias) {
+  const std::size_t rows = w.rows(), nb = w.cols() / 32;
+  // Per thread, grown once: the panel and one row's unpacked values.
+  thread_local std::vector<panel_block> panel;
+  thread_local std::vector<std::uint8_t> row_u;
+  thread_local std::vector<float> row_consts;
+  if (panel.size() < nb) {
+    panel.resize(nb);
+    row_u.resize(32 * nb);
+    row_consts.resize(2 * nb);
+  }
+  const std::size_t live = std::min(panel_rows, rows - r0);
+  qdetail::unpack_panel(w, r0, live, panel.data(), row_u.data(), row_consts.data(), row_consts.data() + nb);
+  const auto run = [&]<std::size_t T>(std::size_t t0) {
+    alignas(64) float out[T * panel_rows];
+    qdetail::panel_tile<T>(panel.data(), nb, a + t0 * nb, nb, out);
+    for (std::size_t t = 0; t < T; ++t)
+      for (std::size_t r = 0; r < live; ++r)
+        y[(t0 + t) * rows + r0 + r] = out[t * panel_rows + r] + (bias ? bias[r0 + r] : 0.0f);
+  };
+  std::size_t t = 0;
+  for (; t + 12 <= n; t += 12) run.template operator()<12>(t);
+  for (; t + 4 <= n; t += 4) run.template operator()<4>(t);
+  for (; t < n; ++t) run.template operator()<1>(t);
+}
+#endif
+
+}  // namespace glm4::inline GLM4_TARGET::kernels

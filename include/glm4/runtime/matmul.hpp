@@ -1,0 +1,120 @@
+// y = x W^T (+ bias): n activation rows of `cols` against a weight matrix of
+// `rows` x `cols` in any block format, over a thread pool. Threads split the
+// weight rows, so each weight byte is read by one thread once per call;
+// within a thread kernels/matmul_rows.hpp keeps a tile of rows hot while
+// every activation row passes over it (prefill reuses the weights n times
+// from cache, decode streams them once). P, fixed at compile time, says how
+// the integer formats quantize activations (kernels/activation_precision.hpp).
+//
+//   glm4::matmul(w, x, n, y, pool);                                    // int8
+//   glm4::matmul<glm4::kernels::int16_activations>(w, x, n, y, pool);
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <type_traits>
+#include <vector>
+
+#include "glm4/kernels/activation_precision.hpp"
+#include "glm4/kernels/dot.hpp"
+#include "glm4/kernels/int8_panel.hpp"
+#include "glm4/kernels/matmul_rows.hpp"
+#include "glm4/kernels/targets.hpp"
+#include "glm4/quant/matrix.hpp"
+#include "glm4/quant/mixed_matrix.hpp"
+#include "glm4/runtime/thread_pool.hpp"
+
+namespace glm4::inline GLM4_TARGET {
+
+namespace detail {
+#if defined(GLM4_QDOT_AVX512VNNI)
+// Activations to int8 once, rows in parallel; then each thread takes whole
+// 16-row panels and runs the batch over them.
+template <quant::block_format F>
+void panel_matmul(const matrix<F>& w, const float* x, std::size_t n, float* y, thread_pool& pool, const float* bias) {
+  const std::size_t rows = w.rows(), cols = w.cols(), nb = cols / 32;
+  thread_local std::vector<kernels::q8_act> prepared;
+  if (prepared.size() < n * nb) prepared.resize(n * nb);
+  kernels::q8_act* a = prepared.data();
+  pool.parallel_for(n, 1, [&](std::size_t begin, std::size_t end, std::size_t) {
+    for (std::size_t i = begin; i < end; ++i) kernels::prepare_panel_row(x + i * cols, a + i * nb, cols);
+  });
+  const std::size_t panels = (rows + kernels::panel_rows - 1) / kernels::panel_rows;
+  pool.parallel_for(panels, 1, [&](std::size_t p_begin, std::size_t p_end, std::size_t) {
+    for (std::size_t p = p_begin; p < p_end; ++p) kernels::one_panel(w, p * kernels::panel_rows, a, n, y, bias);
+  });
+}
+#endif
+
+// Decode with int8 activations: one activation row, prepared once; each
+// thread's chunk of 16-row tiles is one sequential stream.
+template <quant::block_format F>
+void gemv(const matrix<F>& w, const float* x, float* y, thread_pool& pool, const float* bias) {
+  using T = kernels::dot_traits<F>;
+  const std::size_t rows = w.rows(), cols = w.cols();
+  using act = typename T::gemv_activation;
+  thread_local std::vector<act> prepared;
+  if (prepared.size() < cols / act::values) prepared.resize(cols / act::values);
+  T::gemv_prepare(x, prepared.data(), cols);
+  const auto* a = prepared.data();
+  constexpr std::size_t tile = 16;
+  const std::size_t tiles = (rows + tile - 1) / tile;
+  pool.parallel_for(tiles, std::max<std::size_t>(1, tiles / (16 * pool.size())),
+                    [&](std::size_t t_begin, std::size_t t_end, std::size_t) {
+                      kernels::gemv_rows(w, a, t_begin * tile, std::min(rows, t_end * tile), y, bias);
+                    });
+}
+}  // namespace detail
+
+// x: n rows of w.cols() floats; y: n rows of w.rows() floats.
+template <kernels::activation_precision P = kernels::int8_activations, quant::block_format F>
+void matmul(const matrix<F>& w, const float* x, std::size_t n, float* y, thread_pool& pool,
+            const float* bias = nullptr) {
+  constexpr bool int8 = std::is_same_v<P, kernels::int8_activations>;
+#if defined(GLM4_QDOT_AVX512VNNI)
+  if constexpr (int8 && kernels::has_int8_panel<F>) {
+    if (n >= kernels::int8_panel_min_tokens) return detail::panel_matmul(w, x, n, y, pool, bias);
+  }
+#endif
+  if constexpr (int8 && kernels::has_gemv<F>) {
+    if (n == 1 && w.cols() % kernels::dot_traits<F>::gemv_activation::values == 0)
+      return detail::gemv(w, x, y, pool, bias);
+  }
+  using T = kernels::dot_traits<F>;
+  using act = typename T::activation;
+  const std::size_t rows = w.rows(), cols = w.cols();
+  const std::size_t a_stride = cols / T::activation_block_elems;
+  const act* a;
+  if constexpr (std::is_same_v<act, float>) {
+    a = x;
+  } else {
+    // Activations are converted once per call, rows in parallel; the buffer
+    // only grows, so the decode path stops allocating after its first step.
+    thread_local std::vector<act> prepared;
+    if (prepared.size() < n * a_stride) prepared.resize(n * a_stride);
+    act* out = prepared.data();
+    pool.parallel_for(n, 1, [&](std::size_t begin, std::size_t end, std::size_t) {
+      for (std::size_t i = begin; i < end; ++i) T::prepare(x + i * cols, out + i * a_stride, cols);
+    });
+    a = out;
+  }
+  const auto finish = [&](std::size_t i, std::size_t r, float v) { y[i * rows + r] = v + (bias ? bias[r] : 0.0f); };
+  constexpr std::size_t tile = 16;
+  const std::size_t tiles = (rows + tile - 1) / tile;
+  // A few chunks per thread: contiguous enough to stream, small enough that
+  // a thread the OS delays does not hold up the others.
+  const std::size_t grain = std::max<std::size_t>(1, tiles / (4 * pool.size()));
+  pool.parallel_for(tiles, grain, [&](std::size_t t_begin, std::size_t t_end, std::size_t) {
+    for (std::size_t t = t_begin; t < t_end; ++t)
+      kernels::dot_rows(w, a, a_stride, t * tile, std::min(rows, t * tile + tile), n, finish);
+  });
+}
+
+// A role with per-tensor formats: one branch, then the format's kernel.
+template <kernels::activation_precision P = kernels::int8_activations, quant::block_format... Fs>
+void matmul(const mixed_matrix<Fs...>& w, const float* x, std::size_t n, float* y, thread_pool& pool,
+            const float* bias = nullptr) {
+  w.visit([&](const auto& m) { matmul<P>(m, x, n, y, pool, bias); });
+}
+
+}  // namespace glm4::inline GLM4_TARGET
