@@ -10,7 +10,7 @@
 // Tensors are produced one at a time at write time (gguf_writer fill
 // callbacks), so memory stays at about one tensor.
 //
-// TYPE: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q4_k q5_k q6_k, or q4_k_m /
+// TYPE: any of quant::known_formats (f32 f16 bf16 q8_0 q4_0 ...), or q4_k_m /
 // q5_k_m for llama.cpp's mixes (attn_v / ffn_down in q6_k on use_more_bits
 // layers, output in q6_k). A weight whose rows are not whole blocks of its
 // type falls back as llama.cpp's quantize does (q4_k -> q5_0, q5_k -> q5_1,
@@ -34,7 +34,9 @@
 
 #include "glm4/config/model_config.hpp"
 #include "glm4/config/presets.hpp"
-#include "glm4/io/gguf_export.hpp"
+#include "glm4/convert/quantize_rules.hpp"
+#include "glm4/io/gguf_metadata.hpp"
+#include "glm4/io/gguf_names.hpp"
 #include "glm4/io/gguf_writer.hpp"
 #include "glm4/quant/formats.hpp"
 
@@ -43,14 +45,17 @@ namespace {
 using glm4::quant::ggml_type;
 namespace quant = glm4::quant;
 
-constexpr const char* usage =
-    "usage: make_random_gguf OUT.gguf TYPE [--shape NAME] [--layers N] [--hidden N] [--ffn N]\n"
-    "                        [--heads N] [--kv-heads N] [--head-dim N] [--vocab N] [--context N]\n"
-    "                        [--seed N] [--name NAME]\n"
-    "  TYPE: f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q4_k q5_k q6_k, or q4_k_m / q5_k_m (llama.cpp's mixes)\n"
-    "  --shape glm4-9b  40 layers, hidden 4096, FFN 13696, 32/2 heads of 128, vocab 151552 (default)\n"
-    "  --shape glm4-1b  16 layers, hidden 2048, FFN 6912, 16/2 heads of 128, vocab 151552\n"
-    "  the other options override single numbers of the shape; --seed (default 1) picks the weights\n";
+std::string usage() {
+  return "usage: make_random_gguf OUT.gguf TYPE [--shape NAME] [--layers N] [--hidden N] [--ffn N]\n"
+         "                        [--heads N] [--kv-heads N] [--head-dim N] [--vocab N] [--context N]\n"
+         "                        [--seed N] [--name NAME]\n"
+         "  TYPE: " +
+         quant::format_names() +
+         ", or q4_k_m / q5_k_m (llama.cpp's mixes)\n"
+         "  --shape glm4-9b  40 layers, hidden 4096, FFN 13696, 32/2 heads of 128, vocab 151552 (default)\n"
+         "  --shape glm4-1b  16 layers, hidden 2048, FFN 6912, 16/2 heads of 128, vocab 151552\n"
+         "  the other options override single numbers of the shape; --seed (default 1) picks the weights\n";
+}
 
 // wyrand (Wang Yi): one multiply per 64 random bits, passes BigCrush.
 struct wyrand {
@@ -239,7 +244,7 @@ int main(int argc, char** argv) {
         }
       if (matched) continue;
       if (a == "-h" || a == "--help") {
-        std::cout << usage;
+        std::cout << usage();
         return 0;
       } else if (a == "--shape") {
         shape_name = value();
@@ -254,7 +259,7 @@ int main(int argc, char** argv) {
       }
     }
     if (positional.size() != 2) {
-      std::cerr << usage;
+      std::cerr << usage();
       return 2;
     }
     if (shape_name == "glm4-1b") {
@@ -280,18 +285,16 @@ int main(int argc, char** argv) {
     } else if (type_str == "q4_k_s" || type_str == "q5_k_s") {
       type_str.resize(4);
     }
-    const auto parsed = glm4::io::parse_type_name(type_str);
+    const auto parsed = glm4::convert::parse_type_name(type_str);
     if (!parsed) throw glm4::invalid_argument("unknown type '" + std::string(positional[1]) + "'");
-    const ggml_type type = *parsed;
-    if (k_mix && type != ggml_type::q4_k && type != ggml_type::q5_k)
-      throw glm4::invalid_argument("the _M mix needs q4_k or q5_k");
+    const glm4::convert::quantize_rules rules{.type = *parsed, .k_mix = k_mix};
+    glm4::convert::validate(rules);
 
     const std::string arch = "glm4";
     if (name.empty()) name = "random " + shape_name + " " + std::string(positional[1]);
     glm4::io::gguf_writer w;
     glm4::io::write_model_metadata(w, arch, name, s);
-    w.set("general.file_type",
-          k_mix ? (type == ggml_type::q4_k ? 15u : 17u) : glm4::io::llama_file_type(type));
+    w.set("general.file_type", glm4::convert::file_type(rules));
     w.set("general.quantization_version", std::uint32_t{2});
     write_tokenizer(w, s.vocab_size);
 
@@ -303,18 +306,11 @@ int main(int argc, char** argv) {
     };
     std::vector<spec> specs;
     const std::int64_t H = s.hidden_size, Q = s.q_dim(), KV = s.kv_dim(), F = s.intermediate_size;
-    const auto weight_type = [&](const std::string& canonical, std::int64_t layer) {
-      if (canonical.starts_with("lm_head.")) return k_mix ? ggml_type::q6_k : type;
-      if (k_mix && (canonical.ends_with(".self_attn.v_proj.weight") || canonical.ends_with(".mlp.down_proj.weight")) &&
-          glm4::io::use_more_bits(layer, s.num_layers))
-        return ggml_type::q6_k;
-      return type;
-    };
     std::set<ggml_type> fallback_noted;
-    const auto add = [&](std::string canonical, std::vector<std::int64_t> shape, std::int64_t layer = -1) {
+    const auto add = [&](std::string canonical, std::vector<std::int64_t> shape) {
       ggml_type t = ggml_type::f32;
       if (shape.size() == 2) {
-        t = weight_type(canonical, layer);
+        t = glm4::convert::weight_type(rules, canonical, "model.embed_tokens.", false, s.num_layers);
         const auto fits = [&](ggml_type u) {
           return shape[1] % static_cast<std::int64_t>(quant::traits_of(u).block_elems) == 0;
         };
@@ -337,17 +333,17 @@ int main(int argc, char** argv) {
     for (std::int64_t l = 0; l < s.num_layers; ++l) {
       const std::string p = "model.layers." + std::to_string(l) + ".";
       add(p + "input_layernorm.weight", {H});
-      add(p + "self_attn.q_proj.weight", {Q, H}, l);
+      add(p + "self_attn.q_proj.weight", {Q, H});
       add(p + "self_attn.q_proj.bias", {Q});
-      add(p + "self_attn.k_proj.weight", {KV, H}, l);
+      add(p + "self_attn.k_proj.weight", {KV, H});
       add(p + "self_attn.k_proj.bias", {KV});
-      add(p + "self_attn.v_proj.weight", {KV, H}, l);
+      add(p + "self_attn.v_proj.weight", {KV, H});
       add(p + "self_attn.v_proj.bias", {KV});
-      add(p + "self_attn.o_proj.weight", {H, Q}, l);
+      add(p + "self_attn.o_proj.weight", {H, Q});
       add(p + "post_self_attn_layernorm.weight", {H});
       add(p + "post_attention_layernorm.weight", {H});
-      add(p + "mlp.gate_up_proj.weight", {2 * F, H}, l);
-      add(p + "mlp.down_proj.weight", {H, F}, l);
+      add(p + "mlp.gate_up_proj.weight", {2 * F, H});
+      add(p + "mlp.down_proj.weight", {H, F});
       add(p + "post_mlp_layernorm.weight", {H});
     }
     add("model.norm.weight", {H});

@@ -1,5 +1,5 @@
 // glm4 quantize MODEL_DIR OUT.gguf TYPE: converts a Hugging Face GLM-4
-// checkpoint folder into a GGUF file (io/gguf_export.hpp) that llama.cpp and
+// checkpoint folder into a GGUF file (convert/gguf_export.hpp) that llama.cpp and
 // glm4.hpp read, or a GLM-130B folder (its partitions merged) into one that
 // glm4.hpp reads. The file is written as OUT.gguf.tmp-<pid> and renamed when
 // complete, so a run that fails or is interrupted never leaves a partial file
@@ -14,15 +14,14 @@
 #include <string>
 #include <system_error>
 
-#include <glm4/io/gguf_export.hpp>
+#include <glm4/convert/gguf_export.hpp>
+#include <glm4/quant/formats.hpp>
 
 #include "commands.hpp"
 #include "model_loading.hpp"
 
 namespace glm4::app {
 namespace {
-
-constexpr const char* type_names = "f32 f16 bf16 q8_0 q4_0 q4_1 q5_0 q5_1 q4_k q5_k q6_k";
 
 struct quantize_options {
   std::string model_dir;
@@ -41,23 +40,23 @@ CLI::Validator type_check(bool allow_mixes) {
         std::string lower = s;
         for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         if (allow_mixes && (lower == "q4_k_m" || lower == "q5_k_m")) return {};
-        if (io::parse_type_name(lower)) return {};
-        return "unknown type '" + s + "'; one of " + type_names + (allow_mixes ? " q4_k_m q5_k_m" : "");
+        if (convert::parse_type_name(lower)) return {};
+        return "unknown type '" + s + "'; one of " + quant::format_names() + (allow_mixes ? " q4_k_m q5_k_m" : "");
       },
       "TYPE");
 }
 
 int quantize(const quantize_options& o) {
-  io::gguf_export_options how;
+  convert::gguf_export_options how;
   std::string type = o.type;
   for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (type == "q4_k_m" || type == "q5_k_m") {
-    how.k_mix = true;
+    how.rules.k_mix = true;
     type.resize(4);
   }
-  how.type = *io::parse_type_name(type);
-  if (!o.output_type.empty()) how.output_type = io::parse_type_name(o.output_type);
-  if (!o.embedding_type.empty()) how.embedding_type = io::parse_type_name(o.embedding_type);
+  how.rules.type = *convert::parse_type_name(type);
+  if (!o.output_type.empty()) how.rules.output_type = convert::parse_type_name(o.output_type);
+  if (!o.embedding_type.empty()) how.rules.embedding_type = convert::parse_type_name(o.embedding_type);
   how.name = o.name;
 
   // One line rewritten in place on a terminal; otherwise nothing per tensor
@@ -65,7 +64,7 @@ int quantize(const quantize_options& o) {
   const bool terminal = isatty(STDERR_FILENO) != 0 && !o.quiet;
   bool line_open = false;
   if (terminal)
-    how.progress = [&](const io::gguf_export_progress& p) {
+    how.progress = [&](const convert::gguf_export_progress& p) {
       std::fprintf(stderr, "\r[%zu/%zu] %-40s %-5s %12zu bytes", p.index + 1, p.count, p.name.c_str(),
                    quant::type_name(p.type).c_str(), p.bytes);
       std::fflush(stderr);
@@ -82,7 +81,7 @@ int quantize(const quantize_options& o) {
   const std::filesystem::path partial = out.string() + ".tmp-" + std::to_string(getpid());
   if (!o.quiet) std::fprintf(stderr, "glm4: writing %s as %s\n", out.c_str(), o.type.c_str());
   try {
-    io::export_gguf(o.model_dir, partial, how);
+    convert::export_gguf(o.model_dir, partial, how);
     std::filesystem::rename(partial, out);
   } catch (...) {
     if (line_open) std::fputc('\n', stderr);
@@ -109,7 +108,7 @@ void add_quantize_command(CLI::App& app, int& exit_code) {
       ->check(CLI::ExistingDirectory);
   cmd->add_option("OUT", o->out, "the GGUF file to write")->required();
   cmd->add_option("TYPE", o->type,
-                  std::string("format of the 2-D weights: ") + type_names +
+                  "format of the 2-D weights: " + quant::format_names() +
                       ", or llama.cpp's mixes q4_k_m q5_k_m (attn_v, ffn_down, lm_head partly q6_k)")
       ->required()
       ->check(type_check(true));

@@ -26,7 +26,27 @@ namespace glm4::quant {
 template <block_format... Fs>
 struct format_list {};
 
+// The one list: every tool and test that enumerates formats (the quantizer's
+// TYPE names, make_random_gguf, the kernel benchmark, the block format tests)
+// derives from it, through for_each_format, format_names or the list itself,
+// so a format added here is known to all of them.
 using known_formats = format_list<f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k>;
+
+// Calls `visit.template operator()<F>()` for every known format, in order.
+template <class Visitor>
+void for_each_format(Visitor&& visit) {
+  [&]<block_format... Fs>(format_list<Fs...>) { (visit.template operator()<Fs>(), ...); }(known_formats{});
+}
+
+// The known formats' names, space-separated: "f32 f16 bf16 q8_0 ...".
+inline std::string format_names() {
+  std::string names;
+  for_each_format([&]<block_format F>() {
+    if (!names.empty()) names += ' ';
+    names += F::name;
+  });
+  return names;
+}
 
 namespace detail {
 template <class Visitor, block_format... Fs>
