@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The full check, as CI runs it (.ci/run):
-#   1. Release build of everything in build/, the whole test suite;
+#   1. the folders of include/glm4 include each other without a cycle
+#      (scripts/check_layering.sh); Release build of everything in build/,
+#      the whole test suite, and the count of cases skipped on this CPU;
 #   2. every ```cpp block of README.md and docs/*.md compiled
 #      (scripts/check_doc_snippets.sh, -fsyntax-only), so the docs keep up;
 #   3. AddressSanitizer + UBSan build in build-asan/ (library tests; not
@@ -33,9 +35,11 @@ SECONDS=0
 bash scripts/install_deps.sh
 
 stage "1/6 Release build and full test suite (build/)"
+bash scripts/check_layering.sh >/dev/null  # the include folders form no cycle
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
 cmake --build build -j "$JOBS"
 ctest --test-dir build --output-on-failure -j "$JOBS"
+bash scripts/report_skipped.sh build
 
 stage "2/6 README.md and docs/*.md code blocks compile"
 SNIPPET_JOBS=$JOBS bash scripts/check_doc_snippets.sh

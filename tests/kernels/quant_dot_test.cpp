@@ -1,4 +1,4 @@
-// Integer dot products of the quantized formats (kernels/dot_q*.hpp):
+// Integer dot products of the quantized formats (kernels/<format>.hpp):
 //   - prepare() (SIMD) gives exactly the scalar reference's int16 blocks;
 //   - with integer scales and small activation codes every path (SIMD,
 //     portable, scalar reference) is an exact integer sum, so they must
@@ -8,7 +8,9 @@
 //     combination of the exact integer sums is within float rounding;
 //   - on random data the SIMD and portable paths equal the scalar integer
 //     reference up to float summation order (1e-5 of sum |w x|), and all of
-//     them are within the activation rounding error of the float dot.
+//     them are within the activation rounding error of the float dot;
+//   - the int8 decode kernels and the 4-row tiles, in cases of their own
+//     that report themselves skipped where the target compiles none.
 #define BOOST_TEST_MODULE quant_dot
 #ifdef GLM4_TEST_HEADER_ONLY
 #include <boost/test/included/unit_test.hpp>
@@ -19,12 +21,15 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <string>
+#include <tuple>
 #include <vector>
 
 #include "glm4/kernels/dot.hpp"
-#include "glm4/kernels/matmul.hpp"
-#include "kernels/random_activations.hpp"
 #include "glm4/kernels/reference.hpp"
+#include "glm4/runtime/matmul.hpp"
+#include "kernels/random_activations.hpp"
+#include "kernels/skip_unless_compiled.hpp"
 
 using namespace glm4;
 namespace q = glm4::quant;
@@ -32,6 +37,7 @@ namespace q = glm4::quant;
 namespace {
 
 using testing::random_activations;
+using testing::skip_unless_compiled;
 
 template <class F>
 std::vector<std::size_t> lengths() {
@@ -119,9 +125,20 @@ void check_full_range() {
 // the kernel's comment, and an int32 overflow anywhere shows as a wrong sign
 // or a value far off.
 template <class F>
-void check_extremes() {
+struct extremes {
   using T = kernels::dot_traits<F>;
-  const std::size_t n = 4096;
+  static constexpr std::size_t n = 4096;
+  std::vector<typename F::block> w;
+  std::vector<typename T::activation> a;
+  std::int16_t x;  // every activation code
+  float weight;    // every weight value
+  double expect;   // the dot: n * weight * x
+};
+
+template <class F>
+extremes<F> extreme_rows() {
+  using T = kernels::dot_traits<F>;
+  const std::size_t n = extremes<F>::n;
   std::vector<typename F::block> w(n / F::block_elems);
   std::memset(w.data(), 0, w.size() * sizeof w[0]);
   std::int16_t x = -32767;  // codes 0 decode to the most negative value (q4_0, q5_0, q6_k's q - 32)
@@ -148,33 +165,53 @@ void check_extremes() {
   // Every value is the same: sum = n * w * x.
   std::vector<float> wd(n);
   F::dequantize(w.data(), wd.data(), n);
-  const double expect = static_cast<double>(n) * wd[0] * x;
-  BOOST_TEST_INFO(F::name << ": weight value " << wd[0] << " expect " << expect);
+  return {std::move(w), std::move(a), x, wd[0], static_cast<double>(n) * wd[0] * x};
+}
+
+template <class F>
+void check_extremes() {
+  using T = kernels::dot_traits<F>;
+  const auto e = extreme_rows<F>();
+  const auto& [w, a, expect, n] = std::tie(e.w, e.a, e.expect, e.n);
+  BOOST_TEST_INFO(F::name << ": weight value " << e.weight << " expect " << expect);
   BOOST_TEST(expect > 0.0);
   BOOST_TEST(std::fabs(T::reference_dot(w.data(), a.data(), n) - expect) <= 1e-6 * expect);
   BOOST_TEST(std::fabs(T::dot(w.data(), a.data(), n) - expect) <= 1e-6 * expect);
   BOOST_TEST(std::fabs(T::portable_dot(w.data(), a.data(), n) - expect) <= 1e-6 * expect);
-  // the tiles, every row and token the same (strides 0)
+}
+
+// The tiles at the extreme codes, every row and token the same (strides 0).
+template <class F>
+void check_tile_extremes() {
+  using T = kernels::dot_traits<F>;
+  const auto e = extreme_rows<F>();
   const auto tile = [&]<std::size_t Tk>() {
     if constexpr (kernels::has_dot_tile<F, 4, Tk>) {
       float out[4 * Tk];
-      T::template dot_tile<4, Tk>(w.data(), 0, a.data(), 0, n, out);
-      for (float v : out) BOOST_TEST(std::fabs(v - expect) <= 1e-6 * expect);
+      T::template dot_tile<4, Tk>(e.w.data(), 0, e.a.data(), 0, e.n, out);
+      for (float v : out) BOOST_TEST(std::fabs(v - e.expect) <= 1e-6 * e.expect);
     }
   };
   tile.template operator()<1>();
   tile.template operator()<4>();
-  // the int8 decode kernel at the same extreme codes, activations all +-1
-  // (int8 code +-127)
+}
+
+// The int8 decode kernel at the same extreme codes, activations all +-1
+// (int8 code +-127).
+template <class F>
+void check_gemv_extremes() {
+  using T = kernels::dot_traits<F>;
   if constexpr (kernels::has_gemv<F>) {
-    const float xs = x > 0 ? 1.0f : -1.0f;
-    const std::vector<float> xf(n, xs);
-    std::vector<typename T::gemv_activation> g(n / T::gemv_activation::values);
-    T::gemv_prepare(xf.data(), g.data(), n);
+    const auto e = extreme_rows<F>();
+    const float xs = e.x > 0 ? 1.0f : -1.0f;
+    const std::vector<float> xf(e.n, xs);
+    std::vector<typename T::gemv_activation> g(e.n / T::gemv_activation::values);
+    T::gemv_prepare(xf.data(), g.data(), e.n);
     float v;
-    T::template gemv_dot<1>(w.data(), 0, g.data(), n, &v);
-    const double e = static_cast<double>(n) * wd[0] * xs;
-    BOOST_TEST(std::fabs(v - e) <= 1e-6 * std::fabs(e));
+    T::template gemv_dot<1>(e.w.data(), 0, g.data(), e.n, &v);
+    const double expect = static_cast<double>(e.n) * e.weight * xs;
+    BOOST_TEST_INFO(F::name << ": weight value " << e.weight << " expect " << expect);
+    BOOST_TEST(std::fabs(v - expect) <= 1e-6 * std::fabs(expect));
   }
 }
 
@@ -192,31 +229,48 @@ double int8_rounding_bound(const std::vector<float>& wd, const std::vector<float
   return bound;
 }
 
+// A random row quantized to F and random activations; the dequantized
+// weights wd, sum |w x| (which scales the summation tolerance) and the float
+// dot of the dequantized row.
+template <class F>
+struct random_case {
+  std::vector<typename F::block> w;
+  std::vector<float> x, wd;
+  double l1 = 0;
+  float exact;
+};
+
+template <class F>
+random_case<F> random_row(std::size_t n, unsigned seed) {
+  random_case<F> c;
+  const auto wf = random_activations(n, seed * 10 + 1);
+  c.x = random_activations(n, seed * 10 + 2, 3.0f);
+  c.w.resize(n / F::block_elems);
+  F::quantize(wf.data(), c.w.data(), n);
+  c.wd.resize(n);
+  F::dequantize(c.w.data(), c.wd.data(), n);
+  for (std::size_t i = 0; i < n; ++i) c.l1 += std::fabs(c.wd[i] * c.x[i]);
+  c.exact = kernels::reference::dot<F>(c.w.data(), c.x.data(), n);
+  return c;
+}
+
 template <class F>
 void check_random() {
   using T = kernels::dot_traits<F>;
   for (std::size_t n : lengths<F>()) {
     for (unsigned seed : {1u, 2u, 3u}) {
-      const auto wf = random_activations(n, seed * 10 + 1), x = random_activations(n, seed * 10 + 2, 3.0f);
-      std::vector<typename F::block> w(n / F::block_elems);
-      F::quantize(wf.data(), w.data(), n);
+      const auto c = random_row<F>(n, seed);
+      const auto& [w, x, wd, l1, exact] = std::tie(c.w, c.x, c.wd, c.l1, c.exact);
       std::vector<typename T::activation> a(n / T::activation_block_elems);
       T::prepare(x.data(), a.data(), n);
 
-      // Dequantized weights; sum |w x| scales the summation tolerance; the
-      // activation rounding bound is sum_blocks (dx / 2) sum |w|.
-      std::vector<float> wd(n);
-      F::dequantize(w.data(), wd.data(), n);
-      double l1 = 0, bound = 0;
-      for (std::size_t i = 0; i < n; ++i) {
-        l1 += std::fabs(wd[i] * x[i]);
-        bound += std::fabs(wd[i]) * a[i / T::activation_block_elems].d * 0.5;
-      }
+      // the activation rounding bound: sum_blocks (dx / 2) sum |w|
+      double bound = 0;
+      for (std::size_t i = 0; i < n; ++i) bound += std::fabs(wd[i]) * a[i / T::activation_block_elems].d * 0.5;
 
       const float ref = T::reference_dot(w.data(), a.data(), n);
       const float simd = T::dot(w.data(), a.data(), n);
       const float portable = T::portable_dot(w.data(), a.data(), n);
-      const float exact = kernels::reference::dot<F>(w.data(), x.data(), n);
       BOOST_TEST_INFO(F::name << " n = " << n << " seed " << seed << ": ref " << ref << " simd " << simd << " portable "
                               << portable << " float dot " << exact << " bound " << bound);
       BOOST_TEST(std::fabs(simd - ref) <= 1e-5 * l1);
@@ -227,9 +281,20 @@ void check_random() {
       BOOST_TEST(std::fabs(simd - exact) <= 0.25 * bound);
       // kernels::dot (prepare + dot) is the same thing
       BOOST_TEST(kernels::dot<F>(w.data(), x.data(), n) == simd);
-      // the int8 decode kernel over its own activation layout: within the
-      // int8 rounding bound of the float dot, equal for one and two rows
-      if constexpr (kernels::has_gemv<F>) {
+    }
+  }
+}
+
+// The int8 decode kernel over its own activation layout: within the int8
+// rounding bound of the float dot, equal for one and two rows.
+template <class F>
+void check_gemv_random() {
+  using T = kernels::dot_traits<F>;
+  if constexpr (kernels::has_gemv<F>) {
+    for (std::size_t n : lengths<F>()) {
+      for (unsigned seed : {1u, 2u, 3u}) {
+        const auto c = random_row<F>(n, seed);
+        const auto& [w, x, wd, l1, exact] = std::tie(c.w, c.x, c.wd, c.l1, c.exact);
         std::vector<typename T::gemv_activation> g(n / T::gemv_activation::values);
         T::gemv_prepare(x.data(), g.data(), n);
         const double bound8 = int8_rounding_bound<typename T::gemv_activation>(wd, x);
@@ -311,7 +376,7 @@ BOOST_AUTO_TEST_CASE(q4_k_random) { check_random<q::q4_k>(); }
 BOOST_AUTO_TEST_CASE(q6_k_random) { check_random<q::q6_k>(); }
 
 // The decode kernels of f16-scaled blocks widen the scales with integer
-// instructions (activation_q8.hpp's add_scaled): rows whose blocks all have
+// instructions (x86/avx512_gemv_rows.hpp's add_scaled): rows whose blocks all have
 // scales of one magnitude, zero, f16 subnormals, tiny normals, 1 and near
 // the f16 maximum, each against the double dot of its dequantized weights.
 template <class F>
@@ -347,11 +412,26 @@ void check_gemv_scale_range() {
   }
 }
 
-BOOST_AUTO_TEST_CASE(gemv_weight_scale_range) {
-  check_gemv_scale_range<q::q4_0>();
-  check_gemv_scale_range<q::q5_0>();
-  check_gemv_scale_range<q::q8_0>();
+// The int8 decode kernel (gemv_dot) of a format, where this target compiles
+// one: random rows, the extreme codes and, for blocks with an f16 scale, the
+// weight scale range.
+template <class F>
+void check_int8_decode() {
+  check_gemv_random<F>();
+  check_gemv_extremes<F>();
+  if constexpr (F::block_elems == 32) check_gemv_scale_range<F>();
 }
+
+template <class F>
+boost::unit_test::precondition where_int8_decode() {
+  return skip_unless_compiled(kernels::has_gemv<F>, std::string(F::name) + "'s int8 decode kernel");
+}
+
+BOOST_AUTO_TEST_CASE(q8_0_int8_decode, *where_int8_decode<q::q8_0>()) { check_int8_decode<q::q8_0>(); }
+BOOST_AUTO_TEST_CASE(q4_0_int8_decode, *where_int8_decode<q::q4_0>()) { check_int8_decode<q::q4_0>(); }
+BOOST_AUTO_TEST_CASE(q5_0_int8_decode, *where_int8_decode<q::q5_0>()) { check_int8_decode<q::q5_0>(); }
+BOOST_AUTO_TEST_CASE(q4_k_int8_decode, *where_int8_decode<q::q4_k>()) { check_int8_decode<q::q4_k>(); }
+BOOST_AUTO_TEST_CASE(q6_k_int8_decode, *where_int8_decode<q::q6_k>()) { check_int8_decode<q::q6_k>(); }
 
 // An odd number of 32-value blocks (the 2-block loops' tail).
 template <class F>
@@ -385,9 +465,8 @@ template <class F, std::size_t T>
 void check_tile() {
   using Tr = kernels::dot_traits<F>;
   using A = typename Tr::activation;
-  if constexpr (!kernels::has_dot_tile<F, 4, T>) {
-    BOOST_TEST_MESSAGE(F::name << ": no dot_tile<4, " << T << "> here (matmul uses dot)");
-  } else {
+  // (q8_0 has no 4 x 1 tile: for one token its dot runs at memory speed)
+  if constexpr (kernels::has_dot_tile<F, 4, T>) {
     const std::vector<std::size_t> ns =
         F::block_elems == 32 ? std::vector<std::size_t>{32, 96, 544, 4128} : std::vector<std::size_t>{256, 768, 4352};
     for (std::size_t n : ns) {
@@ -439,13 +518,24 @@ void check_tiles() {
   check_tile<F, 4>();
 }
 
-BOOST_AUTO_TEST_CASE(dot_tiles_match_the_reference) {
-  check_tiles<q::q8_0>();
-  check_tiles<q::q4_0>();
-  check_tiles<q::q5_0>();
-  check_tiles<q::q4_k>();
-  check_tiles<q::q6_k>();
+// The 4-row tiles of a format, where this target compiles them (AVX-512
+// VNNI): against the reference and at the extreme codes.
+template <class F>
+void check_dot_tiles() {
+  check_tiles<F>();
+  check_tile_extremes<F>();
 }
+
+template <class F>
+boost::unit_test::precondition where_dot_tile() {
+  return skip_unless_compiled(kernels::has_dot_tile<F, 4, 4>, std::string(F::name) + "'s dot_tile");
+}
+
+BOOST_AUTO_TEST_CASE(q8_0_dot_tiles, *where_dot_tile<q::q8_0>()) { check_dot_tiles<q::q8_0>(); }
+BOOST_AUTO_TEST_CASE(q4_0_dot_tiles, *where_dot_tile<q::q4_0>()) { check_dot_tiles<q::q4_0>(); }
+BOOST_AUTO_TEST_CASE(q5_0_dot_tiles, *where_dot_tile<q::q5_0>()) { check_dot_tiles<q::q5_0>(); }
+BOOST_AUTO_TEST_CASE(q4_k_dot_tiles, *where_dot_tile<q::q4_k>()) { check_dot_tiles<q::q4_k>(); }
+BOOST_AUTO_TEST_CASE(q6_k_dot_tiles, *where_dot_tile<q::q6_k>()) { check_dot_tiles<q::q6_k>(); }
 
 // matmul goes through prepare + the integer kernels (tiles of 4 x 4, 4 x 1
 // where the format has them, leftover rows and tokens one by one) for
@@ -466,7 +556,7 @@ void check_matmul_tokens(std::size_t cols) {
   for (std::size_t n : {1, 3, 4, 5, 9}) {
     const auto x = random_activations(n * cols, 41 + static_cast<unsigned>(n));
     std::vector<float> y(n * rows);
-    kernels::matmul(m, x.data(), n, y.data(), pool);
+    matmul(m, x.data(), n, y.data(), pool);
     for (std::size_t t = 0; t < n; ++t)
       for (std::size_t r = 0; r < rows; ++r) {
         double l1 = 0;
