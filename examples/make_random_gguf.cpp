@@ -276,18 +276,9 @@ int main(int argc, char** argv) {
     if (s.num_heads % s.num_kv_heads != 0) throw glm4::invalid_argument("heads must be a multiple of kv-heads");
 
     // TYPE, with q4_k_m / q5_k_m as the k-quant plus llama.cpp's mix.
-    std::string type_str(positional[1]);
-    for (auto& c : type_str) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    bool k_mix = false;
-    if (type_str == "q4_k_m" || type_str == "q5_k_m") {
-      k_mix = true;
-      type_str.resize(4);
-    } else if (type_str == "q4_k_s" || type_str == "q5_k_s") {
-      type_str.resize(4);
-    }
-    const auto parsed = glm4::convert::parse_type_name(type_str);
+    const auto parsed = glm4::convert::parse_file_type_name(positional[1]);
     if (!parsed) throw glm4::invalid_argument("unknown type '" + std::string(positional[1]) + "'");
-    const glm4::convert::quantize_rules rules{.type = *parsed, .k_mix = k_mix};
+    const glm4::convert::quantize_rules rules = *parsed;
     glm4::convert::validate(rules);
 
     const std::string arch = "glm4";

@@ -37,24 +37,17 @@ struct quantize_options {
 CLI::Validator type_check(bool allow_mixes) {
   return CLI::Validator(
       [allow_mixes](std::string& s) -> std::string {
-        std::string lower = s;
-        for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        if (allow_mixes && (lower == "q4_k_m" || lower == "q5_k_m")) return {};
-        if (convert::parse_type_name(lower)) return {};
-        return "unknown type '" + s + "'; one of " + quant::format_names() + (allow_mixes ? " q4_k_m q5_k_m" : "");
+        if (allow_mixes ? convert::parse_file_type_name(s).has_value() : convert::parse_type_name(s).has_value())
+          return {};
+        return "unknown type '" + s + "'; one of " + quant::format_names() +
+               (allow_mixes ? " q4_k_s q4_k_m q5_k_s q5_k_m" : "");
       },
       "TYPE");
 }
 
 int quantize(const quantize_options& o) {
   convert::gguf_export_options how;
-  std::string type = o.type;
-  for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (type == "q4_k_m" || type == "q5_k_m") {
-    how.rules.k_mix = true;
-    type.resize(4);
-  }
-  how.rules.type = *convert::parse_type_name(type);
+  how.rules = *convert::parse_file_type_name(o.type);
   if (!o.output_type.empty()) how.rules.output_type = convert::parse_type_name(o.output_type);
   if (!o.embedding_type.empty()) how.rules.embedding_type = convert::parse_type_name(o.embedding_type);
   how.name = o.name;
@@ -109,7 +102,8 @@ void add_quantize_command(CLI::App& app, int& exit_code) {
   cmd->add_option("OUT", o->out, "the GGUF file to write")->required();
   cmd->add_option("TYPE", o->type,
                   "format of the 2-D weights: " + quant::format_names() +
-                      ", or llama.cpp's mixes q4_k_m q5_k_m (attn_v, ffn_down, lm_head partly q6_k)")
+                      ", q4_k_s / q5_k_s (the same as q4_k / q5_k), or llama.cpp's mixes q4_k_m q5_k_m"
+                      " (attn_v, ffn_down, lm_head partly q6_k)")
       ->required()
       ->check(type_check(true));
   cmd->add_option("--output-type", o->output_type, "format of lm_head (default: TYPE)")->check(type_check(false));

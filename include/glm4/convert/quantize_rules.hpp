@@ -75,6 +75,19 @@ struct quantize_rules {
   bool k_mix = false;
 };
 
+// A file type as llama-quantize names it, in any case: a format (q8_0,
+// q4_k ...), a k-quant's _S (the uniform k-quant) or _M (the k-quant with
+// llama.cpp's mix); nullopt for anything else.
+inline std::optional<quantize_rules> parse_file_type_name(std::string_view name) {
+  std::string lower(name);
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const bool k_mix = lower == "q4_k_m" || lower == "q5_k_m";
+  if (k_mix || lower == "q4_k_s" || lower == "q5_k_s") lower.resize(4);
+  const auto type = parse_type_name(lower);
+  if (!type) return std::nullopt;
+  return quantize_rules{.type = *type, .k_mix = k_mix};
+}
+
 // Throws for a type glm4.hpp cannot write, or a _M mix of another type.
 inline void validate(const quantize_rules& r) {
   for (const auto t : {std::optional(r.type), r.output_type, r.embedding_type})
