@@ -132,6 +132,10 @@ BOOST_AUTO_TEST_CASE(unknown_roles_and_unwritable_tools_are_refused) {
                     glm4::invalid_argument);
   const std::vector<json> bad_utf8{json{{"name", "f"}, {"description", "\xff"}}};
   BOOST_CHECK_THROW(chat::render(ok, bad_utf8, chat::format::glm_z1, true), glm4::text_error);
+  // Found by fuzz_chat_render: quoting this tool in the message threw nlohmann's type_error.
+  const std::vector<json> nameless_bad_utf8{json{{"description", "\xa8"}}};
+  BOOST_CHECK_THROW(chat::render(ok, nameless_bad_utf8, chat::format::glm_z1, true),
+                    glm4::invalid_argument);
 }
 
 BOOST_AUTO_TEST_CASE(python_strip_strips_what_python_isspace_accepts) {

@@ -129,6 +129,24 @@ BOOST_AUTO_TEST_CASE(a_call_after_text_in_a_new_assistant_block_keeps_the_text) 
   BOOST_TEST(reply.answer == "Let me look.");
 }
 
+BOOST_AUTO_TEST_CASE(a_held_z1_answer_is_read_as_parse_reply_reads_the_whole_output) {
+  // Found by fuzz_chat_reply: the answer "<think>more" was taken for a second
+  // thinking block and dropped, where parse_reply and an unheld stream show it.
+  const std::string text = "plan</think><think>more";
+  chat::reply_stream s(mode::chat_thinking, {}, /*hold_answer=*/true);
+  feed(s, pieces_of(text, 4));
+  const auto held = server::parse_answer(s.raw_answer(), glm4::chat::format::glm_z1);
+  const auto whole = chat::parse_reply(text, glm4::chat::format::glm_z1);
+  BOOST_TEST(whole.answer == "<think>more");
+  BOOST_TEST(held.answer == whole.answer);
+  const std::string twice = "a</think>b</think>c";
+  chat::reply_stream t(mode::chat_thinking, {}, true);
+  feed(t, pieces_of(twice, 3));
+  BOOST_TEST(server::parse_answer(t.raw_answer(), glm4::chat::format::glm_z1).answer ==
+                 chat::parse_reply(twice, glm4::chat::format::glm_z1).answer,
+             "thinking ends at the last </think> once the whole answer is held");
+}
+
 BOOST_AUTO_TEST_CASE(with_tools_a_plain_answer_comes_out_stripped_at_the_end) {
   chat::reply_stream s(mode::chat, {}, true);
   feed(s, {"\n", "Just text, ", "no call.\n"});

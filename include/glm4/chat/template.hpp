@@ -101,8 +101,9 @@ inline void append_function(std::string& out, const nlohmann::ordered_json& func
                             std::size_t i) {
   const auto name = function.find("name");
   if (!function.is_object() || name == function.end() || !name->is_string())
-    throw invalid_argument("glm4::chat::render: " + tool_where(i) +
-                           " has no string \"name\"; got " + function.dump());
+    // Replacing invalid UTF-8: a dump that threw would lose this message.
+    throw invalid_argument("glm4::chat::render: " + tool_where(i) + " has no string \"name\"; got " +
+                           function.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
   out += "\n## ";
   out += name->get_ref<const std::string&>();
   out += "\n\n";

@@ -74,7 +74,11 @@ inline std::int64_t check_context(std::size_t prompt_tokens, std::int64_t contex
 // read as glm4::chat::parse_reply reads a turn: a tool call "name\n{json}",
 // possibly after text in an earlier <|assistant|> block, or plain text.
 inline chat::reply parse_answer(const std::string& raw_answer, chat::format f) {
-  return chat::parse_reply(raw_answer, f == chat::format::glm_z1 ? chat::format::glm4_0414 : f);
+  // The stream closed Z1's thinking at the first "</think>". Put back, it
+  // makes a "<think>" after it answer text and a later "</think>" still the
+  // end of the thinking: what parse_reply makes of the whole output.
+  if (f == chat::format::glm_z1) return chat::parse_reply("</think>" + raw_answer, f);
+  return chat::parse_reply(raw_answer, f);
 }
 
 // Runs `prompt` on `s`. `on_delta` gets each piece of text that can be shown

@@ -111,7 +111,9 @@ struct sentencepiece_model {
         }
         case 5: {
           reader sub = r.message(f, "ModelProto.denormalizer_spec");
-          if (!m.denormalizer) m.denormalizer.emplace();
+          // Not emplace(): Clang before 16 sees a nested struct with member
+          // initializers as not default-constructible inside its enclosing class.
+          if (!m.denormalizer) m.denormalizer = normalizer_spec{};
           read_normalizer_spec(sub, *m.denormalizer);
           break;
         }

@@ -14,7 +14,9 @@
 
 namespace glm4 {
 
-namespace detail {
+// Not `detail`: after a header that opens glm4::GLM4_TARGET::detail (the
+// model's), reopening glm4::detail here is ambiguous (server/completion.hpp).
+namespace vocab_detail {
 
 inline std::uint64_t mix(std::uint64_t h) {
   h ^= h >> 33;
@@ -44,7 +46,7 @@ inline std::uint64_t hash_bytes(std::string_view s) {
 // Smallest power of two holding n entries at most half full.
 inline std::size_t table_size(std::size_t n) { return std::bit_ceil(std::max<std::size_t>(2 * n, 16)); }
 
-}  // namespace detail
+}  // namespace vocab_detail
 
 // Token bytes -> id. The keys live in the caller's byte arena; a slot keeps
 // a hash tag, the id and the key's place in the arena, so a probe touches
@@ -52,7 +54,7 @@ inline std::size_t table_size(std::size_t n) { return std::bit_ceil(std::max<std
 class piece_index {
  public:
   piece_index() = default;
-  explicit piece_index(std::size_t capacity) : slots_(detail::table_size(capacity)) {
+  explicit piece_index(std::size_t capacity) : slots_(vocab_detail::table_size(capacity)) {
     mask_ = slots_.size() - 1;
   }
 
@@ -61,7 +63,7 @@ class piece_index {
   // At most `capacity` ids may be added.
   bool insert(std::int32_t id, const char* arena, std::uint32_t offset, std::uint32_t length) {
     const std::string_view key(arena + offset, length);
-    const std::uint64_t h = detail::hash_bytes(key);
+    const std::uint64_t h = vocab_detail::hash_bytes(key);
     std::size_t i = h & mask_;
     for (; slots_[i].id != empty; i = (i + 1) & mask_) {
       if (matches(slots_[i], key, tag(h), arena)) return false;
@@ -73,7 +75,7 @@ class piece_index {
   // The id of `key`, or -1.
   std::int32_t find(std::string_view key, const char* arena) const {
     if (slots_.empty()) return -1;
-    const std::uint64_t h = detail::hash_bytes(key);
+    const std::uint64_t h = vocab_detail::hash_bytes(key);
     for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
       const slot& s = slots_[i];
       if (s.id == empty) return -1;
@@ -111,7 +113,7 @@ class merge_table {
   static constexpr std::size_t max_merges = none;
 
   merge_table() = default;
-  explicit merge_table(std::size_t capacity) : slots_(detail::table_size(capacity), empty) {
+  explicit merge_table(std::size_t capacity) : slots_(vocab_detail::table_size(capacity), empty) {
     mask_ = slots_.size() - 1;
   }
 
@@ -120,7 +122,7 @@ class merge_table {
   // at most `capacity` pairs may be added.
   bool insert(std::int32_t left, std::int32_t right, std::uint32_t rank, std::int32_t merged) {
     const std::uint64_t pair = pair_key(left, right);
-    std::size_t i = detail::mix(pair) & mask_;
+    std::size_t i = vocab_detail::mix(pair) & mask_;
     for (; slots_[i] != empty; i = (i + 1) & mask_) {
       if (slots_[i] >> rank_bits == pair) return false;
     }
@@ -134,7 +136,7 @@ class merge_table {
   std::uint32_t rank(std::int32_t left, std::int32_t right) const {
     if (slots_.empty()) return none;
     const std::uint64_t pair = pair_key(left, right);
-    for (std::size_t i = detail::mix(pair) & mask_;; i = (i + 1) & mask_) {
+    for (std::size_t i = vocab_detail::mix(pair) & mask_;; i = (i + 1) & mask_) {
       const std::uint64_t s = slots_[i];
       if (s >> rank_bits == pair) return static_cast<std::uint32_t>(s) & none;
       if (s == empty) return none;
