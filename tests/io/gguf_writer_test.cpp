@@ -4,11 +4,13 @@
 #define BOOST_TEST_MODULE io_gguf_writer
 #include <boost/test/unit_test.hpp>
 
+#include <cerrno>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <numeric>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -187,4 +189,26 @@ BOOST_AUTO_TEST_CASE(writer_rejects_bad_arguments) {
   BOOST_CHECK_THROW(w.add_tensor("w", static_cast<q::ggml_type>(23), {32}, bytes), glm4::invalid_argument);
   BOOST_CHECK_THROW(w.add_tensor("x", q::ggml_type::f32, {1, 1, 1, 1, 1}, bytes), glm4::invalid_argument);
   BOOST_CHECK_THROW(w.write(tmp.path / "no-such-dir" / "f.gguf"), glm4::io_error);
+}
+
+// A write the system refuses (here /dev/full: ENOSPC, as a full disk) is an
+// io_error naming the file and the reason at once: the tensors after it are
+// never converted.
+BOOST_AUTO_TEST_CASE(a_full_disk_stops_the_writer_at_the_first_failed_write) {
+  if (!fs::exists("/dev/full")) return;  // not Linux
+  gguf_writer w;
+  int filled = 0;
+  const auto fill = [&](std::span<std::byte> out) {
+    ++filled;
+    std::memset(out.data(), 0, out.size());
+  };
+  for (const char* name : {"a", "b", "c"}) w.add_tensor(name, q::ggml_type::f32, {1024, 1024}, fill);  // 4 MiB each
+  try {
+    w.write("/dev/full");
+    BOOST_ERROR("writing to /dev/full succeeded");
+  } catch (const glm4::io_error& e) {
+    BOOST_TEST(std::string(e.what()).find("cannot write /dev/full: " + std::string(std::strerror(ENOSPC))) == 0,
+               e.what());
+  }
+  BOOST_TEST(filled == 1);
 }

@@ -143,6 +143,27 @@ BOOST_AUTO_TEST_CASE(a_merge_outside_the_vocabulary_is_refused) {
   expect_error<glm4::format_error>([&] { tokenizer::from_hf_json(spelled); }, {"token 5000", "byte-level"});
 }
 
+// An id sizes the vocabulary table: one past what a tokenizer can hold is
+// refused before anything is allocated (2147483647 would be 64 GB of
+// empty strings).
+BOOST_AUTO_TEST_CASE(a_tokenizer_json_id_too_large_is_refused_before_allocating) {
+  nlohmann::json j = golden_tokenizer_json();
+  j["model"]["vocab"]["\xC4\xA0zz"] = 2147483647;
+  const fs::path huge = write("huge_id.json", j.dump());
+  expect_error<glm4::format_error>([&] { tokenizer::from_hf_json(huge); },
+                                   {"huge_id.json", "model.vocab", "2147483647", "0..2097151"});
+  j = golden_tokenizer_json();
+  j["model"]["vocab"]["\xC4\xA0zz"] = 4.0e9;
+  const fs::path fractional = write("float_id.json", j.dump());
+  expect_error<glm4::format_error>([&] { tokenizer::from_hf_json(fractional); },
+                                   {"float_id.json", "model.vocab", "4000000000.0", "not an integer"});
+  j = golden_tokenizer_json();
+  j["added_tokens"].push_back({{"id", 2097152}, {"content", "<|huge|>"}, {"special", true}});
+  const fs::path added = write("huge_added.json", j.dump());
+  expect_error<glm4::format_error>([&] { tokenizer::from_hf_json(added); },
+                                   {"huge_added.json", "added_tokens", "<|huge|>", "2097152", "0..2097151"});
+}
+
 BOOST_AUTO_TEST_CASE(a_gguf_vocabulary_is_checked) {
   tokenizer::vocab_spec spec;
   spec.pre = "gpt-2";

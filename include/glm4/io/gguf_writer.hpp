@@ -13,16 +13,19 @@
 // else in glm4.hpp; the writer stores them in ggml's reversed ne order.
 #pragma once
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <set>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "glm4/core/error.hpp"
@@ -77,12 +80,14 @@ class gguf_writer {
     add(std::move(name), type, std::move(shape), n, std::move(fill));
   }
 
+  // Writes the file, failing at the first write, flush or close the system
+  // refuses (a full disk, a file size limit) with an io_error naming the
+  // file and the reason; what was written stays for the caller to remove.
   void write(const std::filesystem::path& path) const {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    if (!out) throw io_error("cannot create " + path.string() + ": " + std::strerror(errno));
+    checked_file out(path);
     std::uint64_t pos = 0;
     const auto put = [&](const void* p, std::size_t n) {
-      out.write(static_cast<const char*>(p), static_cast<std::streamsize>(n));
+      out.write(p, n);
       pos += n;
     };
     const auto put_u32 = [&](std::uint32_t v) { put(&v, 4); };
@@ -150,11 +155,71 @@ class gguf_writer {
       put(buffer.data(), buffer.size());
       pad();
     }
-    out.flush();
-    if (!out) throw io_error("cannot write " + path.string() + ": " + std::strerror(errno));
+    out.close();
   }
 
  private:
+  // A file written through a buffer with every write(2), fsync(2) and
+  // close(2) checked: a stream's failure bit would be seen only at the
+  // end, after converting every tensor for nothing, and a close error never.
+  // fsync because the caller renames the file into place next, and a rename
+  // that reaches the disk before the data can leave an empty model after a crash.
+  class checked_file {
+   public:
+    explicit checked_file(const std::filesystem::path& path) : path_(path) {
+      fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (fd_ < 0) fail("cannot create");
+      buffer_.reserve(buffer_bytes);
+    }
+    checked_file(const checked_file&) = delete;
+    checked_file& operator=(const checked_file&) = delete;
+    ~checked_file() {
+      if (fd_ >= 0) ::close(fd_);
+    }
+
+    void write(const void* p, std::size_t n) {
+      const auto* bytes = static_cast<const char*>(p);
+      if (buffer_.size() + n > buffer_bytes) drain();
+      if (n >= buffer_bytes) return write_all(bytes, n);
+      buffer_.insert(buffer_.end(), bytes, bytes + n);
+    }
+
+    void close() {
+      drain();
+      if (::fsync(fd_) != 0 && errno != EINVAL) fail("cannot write");  // EINVAL: a pipe or FIFO, nothing to sync
+      const int fd = std::exchange(fd_, -1);
+      if (::close(fd) != 0) fail("cannot write");
+    }
+
+   private:
+    static constexpr std::size_t buffer_bytes = std::size_t{1} << 20;
+
+    void drain() {
+      write_all(buffer_.data(), buffer_.size());
+      buffer_.clear();
+    }
+    void write_all(const char* p, std::size_t n) {
+      while (n > 0) {
+        const ssize_t done = ::write(fd_, p, n);
+        if (done < 0 && errno == EINTR) continue;
+        if (done < 0) fail("cannot write");
+        p += done;
+        n -= static_cast<std::size_t>(done);
+        written_ += static_cast<std::uint64_t>(done);
+      }
+    }
+    [[noreturn]] void fail(const char* what) const {
+      const int err = errno;
+      throw io_error(std::string(what) + " " + path_.string() + ": " + std::strerror(err) +
+                     (fd_ < 0 && written_ == 0 ? "" : " (" + std::to_string(written_) + " bytes written)"));
+    }
+
+    std::filesystem::path path_;
+    int fd_ = -1;
+    std::vector<char> buffer_;
+    std::uint64_t written_ = 0;
+  };
+
   struct tensor {
     std::string name;
     quant::ggml_type type;

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "glm4/config/model_shape.hpp"
@@ -20,6 +21,7 @@
 #include "glm4/kernels/targets.hpp"
 #include "glm4/quant/block_format.hpp"
 #include "glm4/quant/f32.hpp"
+#include "glm4/runtime/memory.hpp"
 
 namespace glm4::inline GLM4_TARGET {
 
@@ -44,6 +46,19 @@ class kv_cache {
 
   std::size_t context() const { return context_; }
   std::size_t bytes() const { return (keys_.size() + values_.size()) * sizeof(value_type); }
+  // bytes() of a cache for `context` tokens, before allocating it; nullopt
+  // past size_t.
+  static std::optional<std::size_t> bytes_for(const model_shape& s, std::int64_t context) {
+    const std::size_t tile = kernels::hn::Lanes(kernels::key_tile_tag());
+    const auto positions = static_cast<std::size_t>(context);
+    const auto key_positions = checked_mul((positions + tile - 1) / tile, tile);
+    const auto per_position =
+        checked_mul(static_cast<std::size_t>(s.num_layers) * static_cast<std::size_t>(s.num_kv_heads),
+                    static_cast<std::size_t>(s.head_dim) * sizeof(value_type));
+    if (!key_positions || !per_position) return std::nullopt;
+    const auto both = checked_add(*key_positions, positions);
+    return both ? checked_mul(*both, *per_position) : std::nullopt;
+  }
   std::size_t key_tile() const { return tile_; }
 
   // Stores head_dim values of key and value at `pos`.

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "glm4/kernels/targets.hpp"
 #include "glm4/model/model.hpp"
 #include "glm4/model/transformer.hpp"
+#include "glm4/runtime/memory.hpp"
 #include "glm4/runtime/thread_pool.hpp"
 
 namespace glm4::inline GLM4_TARGET {
@@ -124,11 +126,30 @@ class session {
     return logits_;
   }
 
+  // Checks the options, and that the KV cache and activation buffers they
+  // ask for fit the memory this process can have, before allocating them:
+  // a context too large is then an error naming both numbers, not a
+  // std::bad_alloc or an out-of-memory kill mid-prompt. A batch beyond the
+  // context could never fill, so it is cut to the context.
   static session_options validated(session_options o, const model_shape& s) {
     if (o.context <= 0 || o.context > s.max_context)
       throw invalid_argument("session context " + std::to_string(o.context) + " must be in 1.." +
                              std::to_string(s.max_context) + " (the model's max_position_embeddings)");
     if (o.batch == 0) throw invalid_argument("session batch must be at least 1");
+    o.batch = std::min(o.batch, static_cast<std::size_t>(o.context));
+    const auto what = [&] {
+      return "a session of context " + std::to_string(o.context) + " and batch " + std::to_string(o.batch) +
+             " (KV cache in " + std::string(KV::name) + ")";
+    };
+    const auto cache = kv_cache<KV>::bytes_for(s, o.context);
+    const auto buffers = workspace::bytes_for(s, o.batch, o.threads);
+    const auto total = cache && buffers ? checked_add(*cache, *buffers) : std::nullopt;
+    if (!total) throw invalid_argument(what() + " needs more bytes than a size_t counts");
+    if (const memory_limit limit = available_memory(); *total > limit.bytes)
+      throw invalid_argument(what() + " needs " + std::to_string(*total) + " bytes (KV cache " +
+                             std::to_string(*cache) + ", activations " + std::to_string(*buffers) +
+                             "), more than the " + std::to_string(limit.bytes) + " bytes this process can have (" +
+                             limit.source + ")");
     return o;
   }
 

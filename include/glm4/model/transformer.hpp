@@ -37,6 +37,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -54,6 +55,7 @@
 #include "glm4/model/rope.hpp"
 #include "glm4/model/weights.hpp"
 #include "glm4/runtime/matmul.hpp"
+#include "glm4/runtime/memory.hpp"
 #include "glm4/runtime/thread_pool.hpp"
 
 namespace glm4::inline GLM4_TARGET {
@@ -81,6 +83,21 @@ struct workspace {
         attention(threads, kernels::attention_scratch(
                                static_cast<std::size_t>(s.head_dim),
                                attention_tile_tokens * static_cast<std::size_t>(s.num_heads / s.num_kv_heads))) {}
+
+  // The bytes the buffers above take for `max_tokens`, before allocating
+  // them; nullopt past size_t.
+  static std::optional<std::size_t> bytes_for(const model_shape& s, std::size_t max_tokens, std::size_t threads) {
+    const auto H = static_cast<std::size_t>(s.hidden_size), I = static_cast<std::size_t>(s.intermediate_size);
+    const auto q_dim = static_cast<std::size_t>(s.q_dim()), kv_dim = static_cast<std::size_t>(s.kv_dim());
+    const std::size_t per_token = 2 * H + 2 * q_dim + 2 * kv_dim + 3 * I +
+                                  (s.style == block_style::glm130b ? q_dim + 2 * kv_dim : 0);
+    const std::size_t block = kernels::attention_scratch::block_positions();
+    const std::size_t per_thread = 2 * block * static_cast<std::size_t>(s.head_dim) + 4 * block +
+                                   2 * attention_tile_tokens * static_cast<std::size_t>(s.num_heads / s.num_kv_heads);
+    const auto tokens = checked_mul(max_tokens, per_token), scratch = checked_mul(threads, per_thread);
+    const auto floats = tokens && scratch ? checked_add(*tokens, *scratch) : std::nullopt;
+    return floats ? checked_mul(*floats, sizeof(float)) : std::nullopt;
+  }
 
   std::size_t max_tokens;
   std::vector<float> x, a, q, k, v, qkv, attn, gate_up, ffn, cos, sin;

@@ -63,7 +63,11 @@ inline icetk_tokenizer open_icetk(const std::filesystem::path& path) {
       throw format_error(where("tokenizer.ggml.model") + " is not \"icetk\" (not a GLM-130B file)");
     const auto& bytes = file->get_array<std::uint8_t>("tokenizer.icetk.model");
     icetk_options options;
-    options.text_offset = static_cast<std::int32_t>(file->get<std::uint32_t>("tokenizer.icetk.text_offset"));
+    const std::uint32_t text_offset = file->get<std::uint32_t>("tokenizer.icetk.text_offset");
+    if (text_offset > INT32_MAX)
+      throw format_error(where("tokenizer.icetk.text_offset") + " is " + std::to_string(text_offset) +
+                         ", past the largest token id " + std::to_string(INT32_MAX));
+    options.text_offset = static_cast<std::int32_t>(text_offset);
     const auto& names = file->get_array<std::string>("tokenizer.icetk.command_names");
     const auto& ids = file->get_array<std::int32_t>("tokenizer.icetk.command_ids");
     if (names.size() != ids.size())

@@ -413,16 +413,26 @@ class tokenizer {
     check_hf_pre_tokenizer(j.contains("pre_tokenizer") ? j.at("pre_tokenizer") : nlohmann::json(), file);
 
     vocabulary v;
+    // The table is sized by the largest id, so an id is checked against the
+    // most tokens supported before it sizes anything: a stray 2e9 would
+    // otherwise ask for 64 GB of empty strings.
     const auto grow = [&](std::size_t id) {
       if (id >= v.pieces.size()) {
         v.pieces.resize(id + 1);
         v.kinds.resize(id + 1, token_kind::unused);
       }
     };
+    const auto id_out_of_range = [](std::int64_t id) {
+      return id < 0 || static_cast<std::uint64_t>(id) >= merge_table::max_ids;
+    };
+    const std::string id_range = "; ids must be in 0.." + std::to_string(merge_table::max_ids - 1);
     for (const auto& [spelled, id_json] : model.at("vocab").items()) {
+      if (!id_json.is_number_integer())
+        throw format_error(file + ": model.vocab gives \"" + spelled + "\" the id " + id_json.dump() +
+                           ", not an integer");
       const auto id = id_json.get<std::int64_t>();
-      if (id < 0 || id > INT32_MAX) {
-        throw format_error(file + ": model.vocab gives \"" + spelled + "\" the id " + std::to_string(id));
+      if (id_out_of_range(id)) {
+        throw format_error(file + ": model.vocab gives \"" + spelled + "\" the id " + std::to_string(id) + id_range);
       }
       grow(static_cast<std::size_t>(id));
       v.pieces[id] = spelled_bytes(spelled, static_cast<std::size_t>(id), file);
@@ -430,10 +440,13 @@ class tokenizer {
     }
     if (j.contains("added_tokens")) {
       for (const nlohmann::json& added : j.at("added_tokens")) {
+        if (!added.at("id").is_number_integer())
+          throw format_error(file + ": added_tokens gives " + added.at("content").dump() + " the id " +
+                             added.at("id").dump() + ", not an integer");
         const auto id = added.at("id").get<std::int64_t>();
-        if (id < 0 || id > INT32_MAX) {
-          throw format_error(file + ": added token " + added.at("content").dump() + " has the id " +
-                             std::to_string(id));
+        if (id_out_of_range(id)) {
+          throw format_error(file + ": added_tokens gives " + added.at("content").dump() + " the id " +
+                             std::to_string(id) + id_range);
         }
         grow(static_cast<std::size_t>(id));
         v.pieces[id] = added.at("content").get<std::string>();
