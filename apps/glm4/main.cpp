@@ -23,7 +23,8 @@ namespace {
 constexpr const char* exit_codes =
     "Exit codes: 0 done; 1 a file could not be read or written; 2 bad command line;\n"
     "3 the model matches no compiled configuration or file type; 4 the prompt or an\n"
-    "argument cannot be run (past the context, a token id outside the vocabulary).";
+    "argument cannot be run (past the context, a token id outside the vocabulary, buffers\n"
+    "larger than the memory); 5 a model file shrank or changed while in use.";
 
 // llama-cli's multi-letter short flags, which CLI11 (one letter after a
 // single dash) cannot declare: rewritten to their long names before parsing.
@@ -37,6 +38,9 @@ std::string_view long_name_of(std::string_view arg) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Weights are read in place from mapped files: a file truncated under a
+  // running glm4 is a SIGBUS, said in words here (io/mapped_file.hpp).
+  glm4::io::exit_on_mapping_fault(glm4::app::exit_file_changed);
   std::vector<std::string> args(argv, argv + argc);
   for (std::size_t i = 1; i < args.size(); ++i) {
     if (args[i] == "--") break;

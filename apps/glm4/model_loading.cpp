@@ -11,6 +11,7 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <new>
 
 #include <glm4/config/shipped_models.hpp>
 
@@ -99,6 +100,23 @@ any_model open_weights(const model_file& file, const model_options& o, std::chro
   return any_model::open<known_configs, known_file_types>(file, how);
 }
 
+// Runs `allocate`; a std::bad_alloc becomes an error E saying what was
+// being allocated (the library checks the sizes it can foresee; this
+// catches the rest, e.g. a conversion at load on a machine that is short).
+template <class E, class F>
+auto naming_allocation(const std::string& what, F allocate) {
+  try {
+    return allocate();
+  } catch (const std::bad_alloc&) {
+    throw E("out of memory " + what);
+  }
+}
+
+std::string session_description(const model_options& o, std::int64_t context) {
+  return "allocating a session of context " + std::to_string(context) + " and batch " + std::to_string(o.batch) +
+         " (KV cache in " + o.cache_type + "); lower -c or -b";
+}
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -112,17 +130,30 @@ void say_loaded(const model_file& file, const any_model& model, const std::strin
 void check_vocabulary(const std::string& path, std::size_t tokenizer_tokens, const any_model& model) {
   if (tokenizer_tokens > static_cast<std::size_t>(model.shape().vocab_size))
     throw config_mismatch(path + ": the tokenizer has " + std::to_string(tokenizer_tokens) +
-                          " tokens, the model's vocabulary " + std::to_string(model.shape().vocab_size));
+                          " tokens, more than the model's vocab_size (its embedding rows) of " +
+                          std::to_string(model.shape().vocab_size));
 }
 
 }  // namespace
+
+any_session loaded_model::new_session(const model_options& o) const {
+  return naming_allocation<invalid_argument>(session_description(o, o.context),
+                                             [&] { return model.new_session(session_options(o), cache_type); });
+}
+
+any_session loaded_blank_model::new_session(const model_options& o) const {
+  return naming_allocation<invalid_argument>(session_description(o, context), [&] {
+    return model.new_session({.context = context, .threads = o.threads, .batch = o.batch}, cache_type);
+  });
+}
 
 bool is_blank_filling_model(const model_file& file) { return file.shape().style == block_style::glm130b; }
 
 loaded_blank_model load_blank_model(const model_options& o, const model_file& file) {
   const auto start = std::chrono::steady_clock::now();
-  auto model = open_weights(file, o, start);
-  auto tokenizer = open_icetk(o.path);
+  auto model =
+      naming_allocation<error>("loading the weights of " + o.path, [&] { return open_weights(file, o, start); });
+  auto tokenizer = naming_allocation<error>("loading the tokenizer of " + o.path, [&] { return open_icetk(o.path); });
   const auto ids = blank_ids::of(tokenizer);
   check_vocabulary(o.path, tokenizer.vocab_size(), model);
   const double seconds = seconds_since(start);
@@ -138,8 +169,10 @@ loaded_model load_model(const model_options& o, const model_file& file) {
   if (is_blank_filling_model(file))
     throw config_mismatch(o.path + " is GLM-130B, a base model that fills blanks, not a chat model: "
                                    "`glm4 run` fills its [MASK] / [gMASK]");
-  auto model = open_weights(file, o, start);
-  auto tokenizer = open_tokenizer(o.path);
+  auto model =
+      naming_allocation<error>("loading the weights of " + o.path, [&] { return open_weights(file, o, start); });
+  auto tokenizer =
+      naming_allocation<error>("loading the tokenizer of " + o.path, [&] { return open_tokenizer(o.path); });
   const auto format = o.chat_format.empty() ? chat::detect_format(o.path) : *chat::parse_format(o.chat_format);
   const double seconds = seconds_since(start);
   check_vocabulary(o.path, tokenizer.vocab_size(), model);
@@ -148,6 +181,10 @@ loaded_model load_model(const model_options& o, const model_file& file) {
 }
 
 int report_error(const std::exception& e) {
+  if (dynamic_cast<const std::bad_alloc*>(&e)) {
+    std::cerr << "glm4: out of memory (std::bad_alloc)\n";
+    return exit_failure;
+  }
   std::cerr << "glm4: " << e.what() << '\n';
   if (dynamic_cast<const config_mismatch*>(&e)) return exit_model_mismatch;
   if (dynamic_cast<const context_overflow*>(&e) || dynamic_cast<const text_error*>(&e) ||

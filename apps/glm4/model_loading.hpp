@@ -20,6 +20,7 @@ enum exit_code : int {
   exit_usage = 2,          // bad command line
   exit_model_mismatch = 3, // the file is not a model this build can run (no configuration or type fits)
   exit_bad_input = 4,      // the prompt cannot be run: past the context, invalid text or token ids
+  exit_file_changed = 5,   // a model file shrank or changed while mapped (a SIGBUS in its mapping)
 };
 
 struct model_options {
@@ -46,9 +47,8 @@ struct loaded_model {
   glm4::session_options session_options(const model_options& o) const {
     return {.context = o.context, .threads = o.threads, .batch = o.batch};
   }
-  glm4::any_session new_session(const model_options& o) const {
-    return model.new_session(session_options(o), cache_type);
-  }
+  // A session for -c / -b; out of memory is an invalid_argument naming them.
+  glm4::any_session new_session(const model_options& o) const;
 };
 
 // Opens the model, its tokenizer and chat format (glm4::error on failure);
@@ -68,9 +68,7 @@ struct loaded_blank_model {
   double load_seconds = 0;
   std::int64_t context = 0;  // -c, capped at the model's positions (2048 for GLM-130B)
 
-  glm4::any_session new_session(const model_options& o) const {
-    return model.new_session({.context = context, .threads = o.threads, .batch = o.batch}, cache_type);
-  }
+  glm4::any_session new_session(const model_options& o) const;
 };
 
 // Whether `file` holds a blank-filling model (GLM-130B's architecture).
@@ -78,7 +76,8 @@ bool is_blank_filling_model(const glm4::model_file& file);
 loaded_blank_model load_blank_model(const model_options& options, const glm4::model_file& file);
 
 // The exit code for an exception escaping a subcommand, after printing
-// "glm4: <message>" on stderr.
+// "glm4: <message>" on stderr (a std::bad_alloc that escaped without
+// saying what it was allocating: "out of memory").
 int report_error(const std::exception& e);
 
 }  // namespace glm4::app

@@ -3,13 +3,17 @@
 // glm4.hpp read, or a GLM-130B folder (its partitions merged) into one that
 // glm4.hpp reads. The file is written as OUT.gguf.tmp-<pid> and renamed when
 // complete, so a run that fails or is interrupted never leaves a partial file
-// under the name asked for.
+// under the name asked for; a failed run, or one stopped by SIGINT, SIGTERM
+// or SIGHUP, removes the temporary file too (SIGKILL leaves it).
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -45,6 +49,24 @@ CLI::Validator type_check(bool allow_mixes) {
       "TYPE");
 }
 
+// The temporary file, for the signal handler below: a fixed buffer, since
+// the handler may neither allocate nor read a std::string being built.
+char partial_path[4096];
+
+void remove_partial_and_die(int number) {
+  ::unlink(partial_path);
+  ::signal(number, SIG_DFL);
+  ::raise(number);
+}
+
+// Until the rename, Ctrl-C, a kill or a closed terminal removes the
+// temporary file before the process ends as the signal would end it.
+void remove_partial_on_signals(const std::filesystem::path& partial) {
+  if (partial.native().size() >= sizeof partial_path) return;  // too long to keep: left behind, as after SIGKILL
+  std::memcpy(partial_path, partial.c_str(), partial.native().size() + 1);
+  for (const int number : {SIGINT, SIGTERM, SIGHUP}) ::signal(number, remove_partial_and_die);
+}
+
 int quantize(const quantize_options& o) {
   convert::gguf_export_options how;
   how.rules = *convert::parse_file_type_name(o.type);
@@ -73,9 +95,15 @@ int quantize(const quantize_options& o) {
   const std::filesystem::path out = o.out;
   const std::filesystem::path partial = out.string() + ".tmp-" + std::to_string(getpid());
   if (!o.quiet) std::fprintf(stderr, "glm4: writing %s as %s\n", out.c_str(), o.type.c_str());
+  remove_partial_on_signals(partial);
   try {
-    convert::export_gguf(o.model_dir, partial, how);
+    try {
+      convert::export_gguf(o.model_dir, partial, how);
+    } catch (const std::bad_alloc&) {
+      throw error("out of memory converting " + o.model_dir + " to " + out.string());
+    }
     std::filesystem::rename(partial, out);
+    for (const int number : {SIGINT, SIGTERM, SIGHUP}) ::signal(number, SIG_DFL);
   } catch (...) {
     if (line_open) std::fputc('\n', stderr);
     std::error_code ignored;
