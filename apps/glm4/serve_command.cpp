@@ -12,6 +12,7 @@
 
 #include <httplib.h>
 #include <pthread.h>
+#include <sys/socket.h>
 
 #include <glm4/server/service.hpp>
 
@@ -35,12 +36,31 @@ struct serve_options {
   std::int64_t n_predict = -1;
 };
 
+// A request's own bytes come back in some messages (a JSON parse error quotes
+// what it read), and they need not be UTF-8: such bytes are written as U+FFFD
+// rather than failing the response.
+std::string to_text(const json& body) { return body.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 void send_json(httplib::Response& res, int status, const json& body) {
   res.status = status;
-  res.set_content(body.dump(), "application/json");
+  res.set_content(to_text(body), "application/json");
 }
 
 void send_error(httplib::Response& res, const server::api_error& e) { send_json(res, e.status(), server::error_body(e)); }
+
+// What a status that cpp-httplib sets itself, before any route sees the
+// request, means for that request.
+std::string refusal_message(int status) {
+  switch (status) {
+    case 400:
+      return "malformed HTTP request: the request line or a header cannot be parsed (a header line holds at most " +
+             std::to_string(CPPHTTPLIB_HEADER_MAX_LENGTH) + " bytes), or the body is shorter than its Content-Length";
+    case 414:
+      return "the request line is longer than " + std::to_string(CPPHTTPLIB_REQUEST_URI_MAX_LENGTH) + " bytes";
+    default:
+      return "HTTP " + std::to_string(status);
+  }
+}
 
 // The body as JSON, or a 400 naming the parse error.
 json parse_body(const httplib::Request& req) {
@@ -77,14 +97,14 @@ httplib::Server::Handler generation_route(server::service& service, bool chat) {
         "text/event-stream",
         [&service, job](std::size_t, httplib::DataSink& sink) {
           const auto send = [&](const std::string& event) { return sink.write(event.data(), event.size()); };
-          server::chunk_sink out{[&](const json& chunk) { return send("data: " + chunk.dump() + "\n\n"); },
+          server::chunk_sink out{[&](const json& chunk) { return send("data: " + to_text(chunk) + "\n\n"); },
                                  [&] { return sink.is_writable(); }};
           try {
             service.run(*job, out);
             send("data: [DONE]\n\n");
           } catch (const std::exception& e) {
             // Headers are gone: the error travels as one more event.
-            send("data: " + server::error_body(e.what(), "server_error").dump() + "\n\n");
+            send("data: " + to_text(server::error_body(e.what(), "server_error")) + "\n\n");
           }
           sink.done();
           return true;
@@ -138,7 +158,7 @@ int serve(const serve_options& o) {
     if (res.status == 404)
       send_json(res, 404, server::error_body("no route " + req.method + " " + req.path, "not_found_error"));
     else
-      send_json(res, res.status, server::error_body("HTTP " + std::to_string(res.status), "invalid_request_error"));
+      send_json(res, res.status, server::error_body(refusal_message(res.status), "invalid_request_error"));
   });
   http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
     std::string what = "internal error";
@@ -151,20 +171,35 @@ int serve(const serve_options& o) {
     send_json(res, 500, server::error_body(what, "server_error"));
   });
 
+  // The listening socket, so that a signal can close it without
+  // httplib::Server::stop(): stop() also tells the workers the server is
+  // shutting down, and a streamed reply whose request was still waiting for a
+  // slot then gets its headers and nothing more.
+  std::atomic<socket_t> listener{-1};
+  http.set_socket_options([&listener](socket_t s) {
+    httplib::default_socket_options(s);
+    listener = s;
+  });
+
   int port = o.port;
   if (port == 0 ? (port = http.bind_to_any_port(o.host)) < 0 : !http.bind_to_port(o.host, port)) {
     std::cerr << "glm4: cannot listen on " << o.host << ":" << o.port << '\n';
     return exit_failure;
   }
 
-  std::atomic<bool> done{false};
+  std::atomic<bool> done{false}, stopping{false};
   std::thread signal_waiter([&] {
     const timespec tick{0, 200'000'000};
     while (!done) {
       const int sig = sigtimedwait(&signals, nullptr, &tick);
       if (sig == SIGINT || sig == SIGTERM) {
         std::cerr << "glm4: stopping: finishing the requests in flight\n";
-        http.stop();  // stops accepting; listen_after_bind returns once the workers are done
+        stopping = true;
+        // accept() fails, which ends the accept loop; listen_after_bind
+        // returns (false) once the workers have finished their requests.
+        // Should the system refuse to shut a listening socket down, stop()
+        // still ends the server, queued streams cut off.
+        if (::shutdown(listener, SHUT_RDWR) != 0) http.stop();
         return;
       }
     }
@@ -174,7 +209,7 @@ int serve(const serve_options& o) {
   const bool ok = http.listen_after_bind();
   done = true;
   signal_waiter.join();
-  return ok ? exit_ok : exit_failure;
+  return ok || stopping ? exit_ok : exit_failure;
 }
 
 }  // namespace

@@ -71,6 +71,9 @@ expect 400 POST /v1/chat/completions '{"messages": ['
 body_has '"type":"invalid_request_error"'
 expect 400 POST /v1/chat/completions '{"messages":[{"role":"user","content":"Hi"}],"max_tokens":"many"}'
 body_has '"param":"max_tokens"'
+# Bytes that are not UTF-8: the parse error quoting them is still a 400.
+expect 400 POST /v1/completions $'{"prompt":"caf\xc3\x28\xff"}'
+body_has '"code":"invalid_json"'
 expect 404 GET /v1/nowhere
 body_has '"error"'
 # A stream ends with [DONE].
