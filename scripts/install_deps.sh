@@ -6,6 +6,9 @@ set -euo pipefail
 
 DEPS=(build-essential cmake pkg-config libhwy-dev nlohmann-json3-dev libboost-test-dev libeigen3-dev libbenchmark-dev
       libcli11-dev libcpp-httplib-dev nodejs npm)
+# --tests: also what only the checks need: clang and its libFuzzer runtime
+# (the fuzz targets, scripts/fuzz.sh).
+[ "${1:-}" = --tests ] && DEPS+=(clang libclang-rt-dev)
 
 missing=()
 for p in "${DEPS[@]}"; do

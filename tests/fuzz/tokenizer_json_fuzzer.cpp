@@ -1,0 +1,22 @@
+// A Hugging Face tokenizer.json (GLM-4-0414, GLM-Z1) through
+// tokenizer::from_hf_json. Property: any file is a tokenizer or a
+// glm4::error; a tokenizer encodes sample_text (or refuses with a
+// glm4::error) and decodes the ids back to exactly that text, since
+// byte-level BPE loses nothing.
+#include <cstddef>
+#include <cstdint>
+
+#include "fuzz_support.hpp"
+#include "glm4/core/error.hpp"
+#include "glm4/tokenizer/tokenizer.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const auto path = glm4::fuzz::scratch().write("tokenizer.json", {data, size});
+  try {
+    const auto tokenizer = glm4::tokenizer::from_hf_json(path);
+    const auto ids = tokenizer.encode(glm4::fuzz::sample_text);
+    glm4::fuzz::require(tokenizer.decode(ids) == glm4::fuzz::sample_text, "decode(encode(text)) == text");
+  } catch (const glm4::error&) {
+  }
+  return 0;
+}
