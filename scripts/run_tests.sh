@@ -1,68 +1,75 @@
 #!/usr/bin/env bash
 # The full check, as CI runs it (.ci/run):
 #   1. the folders of include/glm4 include each other without a cycle
-#      (scripts/check_layering.sh); Release build of everything in build/,
-#      the whole test suite, and the count of cases skipped on this CPU;
+#      (scripts/check_layering.sh); everything (library tests, the glm4
+#      command's end-to-end scripts, the server over HTTP with the openai
+#      client and a short load test, the examples) built with AddressSanitizer
+#      and UBSan in build-asan/ and the whole suite run there, then the count
+#      of cases skipped on this CPU. The optimized builds are stages 4-6's;
 #   2. every ```cpp block of README.md and docs/*.md compiled
 #      (scripts/check_doc_snippets.sh, -fsyntax-only), so the docs keep up;
-#   3. AddressSanitizer + UBSan build in build-asan/ (library tests; not
-#      the command, whose end-to-end scripts are not test executables), the
-#      tests of the error paths (bad and truncated files) and of the readers
-#      of files from strangers (GGUF, safetensors, PyTorch zip/pickle),
-#      where memory bugs would hide (ASAN_TESTS=. runs everything);
-#   4. the ways into the library, each built and run as a user's project
-#      would: `cmake --install` to a temporary prefix (no lib/ in it) with
-#      tests/consumer (find_package), the same program through pkg-config,
-#      test_package/ (the Conan recipe's test, without Conan);
-#      tests/consumer_subdir (add_subdirectory), tests/consumer_fetchcontent
-#      (FetchContent of this checkout); the vcpkg port's steps
-#      (scripts/test_vcpkg_port.sh);
-#   5. ARM64 under qemu: the kernel and attention tests for NEON, +dotprod
+#   3. ThreadSanitizer (build-tsan/): the thread pool, sessions sharing one
+#      model from several threads, and the server's request handling (its
+#      slots, queue and cancellation, with requests on many threads);
+#   4. the libFuzzer targets of tests/fuzz (clang, build-fuzz/): each replays
+#      its committed corpus, then mutates for FUZZ_SECONDS (scripts/fuzz.sh);
+#   5. the ways into the library, each built (Release, -march=native) and run
+#      as a user's project would: `cmake --install` to a temporary prefix
+#      (no lib/ in it) with tests/consumer (find_package), the same program
+#      through pkg-config, test_package/ (the Conan recipe's test, without
+#      Conan); tests/consumer_subdir (add_subdirectory),
+#      tests/consumer_fetchcontent (FetchContent of this checkout); the vcpkg
+#      port's steps (scripts/test_vcpkg_port.sh);
+#   6. ARM64 under qemu: the kernel and attention tests for NEON, +dotprod
 #      and SVE; the golden-logit, GGUF and GLM-130B tests and the glm4
 #      command (cmake/toolchains/aarch64-linux-gnu.cmake) with +dotprod;
-#   6. the kernel tests built for the other x86 targets (AVX2; AVX-512 VNNI
+#   7. the kernel tests built for the other x86 targets (AVX2; AVX-512 VNNI
 #      without VBMI), run where the CPU has them.
-# JOBS (default 2) sets build and test parallelism; ASAN_TESTS the ctest
-# regex of stage 3 ('.' runs the whole suite under the sanitizers).
+# JOBS (default 2) sets build and test parallelism; FUZZ_SECONDS (default
+# 20) each fuzz target's mutation time.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 JOBS=${JOBS:-2}
-ASAN_TESTS=${ASAN_TESTS:-'error|bad|gguf|safetensors|torch_checkpoint'}
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 
 stage() { printf '\n== [%4ds] %s\n' "$SECONDS" "$*"; }
 SECONDS=0
 
-bash scripts/install_deps.sh
+bash scripts/install_deps.sh --tests
 
-stage "1/6 Release build and full test suite (build/)"
+# -O1, the sanitizers' usual level: half the compile time of -O2; -g1: line
+# tables for their reports, a third less compile time than -g.
+sanitized_build() {  # DIR SANITIZER_FLAGS [cmake args...]
+  local dir=$1 flags=$2
+  shift 2
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
+    -DCMAKE_CXX_FLAGS="$flags -fno-omit-frame-pointer" "$@"
+}
+
+stage "1/7 ASan + UBSan build of everything and the whole test suite (build-asan/)"
 bash scripts/check_layering.sh >/dev/null  # the include folders form no cycle
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
-cmake --build build -j "$JOBS"
-ctest --test-dir build --output-on-failure -j "$JOBS"
-bash scripts/report_skipped.sh build
+sanitized_build build-asan "-fsanitize=address,undefined -fno-sanitize-recover=undefined"
+cmake --build build-asan -j "$JOBS"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan --output-on-failure -j "$JOBS"
+bash scripts/report_skipped.sh build-asan
 
-stage "2/6 README.md and docs/*.md code blocks compile"
+stage "2/7 README.md and docs/*.md code blocks compile"
 SNIPPET_JOBS=$JOBS bash scripts/check_doc_snippets.sh
 
-stage "3/6 ASan + UBSan build, tests matching /$ASAN_TESTS/ (build-asan/)"
-# -O1 -g, the sanitizers' usual level: half the compile time of -O2.
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
-  -DGLM4_BUILD_EXAMPLES=OFF -DGLM4_BUILD_APPS=OFF \
-  -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
-# Every test executable is named like its test, so only the chosen ones are
-# built; -FA leaves out the fixture steps ctest would add (scripts, not
-# targets: the SAT checkpoints' writer), which the run below still does.
-mapfile -t asan_targets < <(ctest --test-dir build-asan -N -R "$ASAN_TESTS" -FA '.*' 2>/dev/null |
-                            sed -n 's/^ *Test *#[0-9]*: *//p')
-if [ ${#asan_targets[@]} -eq 0 ]; then
-  echo "no test matches /$ASAN_TESTS/" >&2
-  exit 1
-fi
-cmake --build build-asan -j "$JOBS" --target "${asan_targets[@]}"
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --test-dir build-asan --output-on-failure -j "$JOBS" -R "$ASAN_TESTS"
+stage "3/7 ThreadSanitizer: thread pool, sessions sharing a model, server (build-tsan/)"
+tsan_tests=(runtime_thread_pool model_shared_model server_engine_test)
+sanitized_build build-tsan "-fsanitize=thread" -DGLM4_BUILD_EXAMPLES=OFF -DGLM4_BUILD_APPS=OFF
+cmake --build build-tsan -j "$JOBS" --target "${tsan_tests[@]}"
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+  ctest --test-dir build-tsan --output-on-failure -j "$JOBS" -R "^($(IFS='|'; echo "${tsan_tests[*]}"))\$"
 
-stage "4/6 the ways in: install (CMake, pkg-config, test_package), add_subdirectory, FetchContent, vcpkg port"
+stage "4/7 libFuzzer targets: corpus replay and ${FUZZ_SECONDS} s of mutation each (build-fuzz/)"
+bash scripts/fuzz.sh build build-fuzz
+bash scripts/fuzz.sh replay build-fuzz
+bash scripts/fuzz.sh smoke build-fuzz "$FUZZ_SECONDS"
+
+stage "5/7 the ways in: install (CMake, pkg-config, test_package), add_subdirectory, FetchContent, vcpkg port"
 # Each consumer is built as a user would (Release, -march=native) and run on
 # the shipped glm4-small; scripts/check_consumer_build.sh fails if a build
 # compiled anything but the consumer (glm4's tests, examples or apps) or
@@ -71,7 +78,7 @@ prefix=$(mktemp -d /tmp/glm4-install.XXXXXX)
 consumers=$(mktemp -d /tmp/glm4-consumers.XXXXXX)
 trap 'rm -rf "$prefix" "$consumers"' EXIT
 model=tests/data/models/glm4-small
-cmake --install build --prefix "$prefix"
+cmake --install build-asan --prefix "$prefix"
 # Header-only: nothing architecture-dependent, so no lib/ (the CMake package
 # and glm4.pc are under share/).
 if [ -e "$prefix/lib" ] || [ -e "$prefix/lib64" ]; then
@@ -116,10 +123,10 @@ bash scripts/check_consumer_build.sh "$consumers/test_package.log" "$consumers/t
 # The vcpkg port's steps, emulated (docs/packaging.md says what that proves).
 bash scripts/test_vcpkg_port.sh "$consumers/vcpkg"
 
-stage "5/6 ARM64 under qemu-aarch64: kernel, whole-model and glm4 command tests"
+stage "6/7 ARM64 under qemu-aarch64: kernel, whole-model and glm4 command tests"
 bash scripts/test_arm64.sh build-arm64
 
-stage "6/6 kernel tests for the AVX2 and AVX-512 VNNI (no VBMI) targets"
+stage "7/7 kernel tests for the AVX2 and AVX-512 VNNI (no VBMI) targets"
 bash scripts/test_x86_targets.sh build-x86-targets
 
 stage "all checks passed"

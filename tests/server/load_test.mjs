@@ -15,7 +15,10 @@
 //     body naming the problem, nothing waits past REQUEST_TIMEOUT_MS;
 //   - afterwards /health shows every slot idle and nothing waiting;
 //   - the server's VmRSS, sampled every second, grows less than
-//     RSS_GROWTH_LIMIT_KIB from after the warm-up to its peak;
+//     RSS_GROWTH_LIMIT_KIB from after the warm-up to its peak (reported, not
+//     checked, with LOAD_RSS_UNCHECKED=reason: a sanitizer build, whose
+//     allocator keeps freed memory in quarantine; LeakSanitizer then checks
+//     for leaks when the server exits);
 //   - SIGTERM with streams in flight: they end with [DONE] and every token,
 //     new connections are refused, the server exits 0 within EXIT_LIMIT_MS.
 // Prints a summary block for docs/reliability.md; exits 1 on any failure.
@@ -39,6 +42,7 @@ const REQUEST_TIMEOUT_MS = 60_000;
 // A 5-minute run (some 25,000 requests) crosses it with a leak of 700 bytes a
 // request; the allocator's arenas settle about 3 MiB above the start.
 const RSS_GROWTH_LIMIT_KIB = 16 * 1024;
+const rssUnchecked = process.env.LOAD_RSS_UNCHECKED;
 // Idle keep-alive connections hold a worker up to httplib's 5 s timeout.
 const EXIT_LIMIT_MS = 15_000;
 
@@ -509,7 +513,7 @@ clearInterval(sampler);
 const rssStart = rss[0];
 const rssPeak = Math.max(...rss);
 const rssEnd = rss.at(-1);
-check(rssPeak - rssStart <= RSS_GROWTH_LIMIT_KIB,
+check(rssUnchecked || rssPeak - rssStart <= RSS_GROWTH_LIMIT_KIB,
   `VmRSS grew from ${mib(rssStart)} to a peak of ${mib(rssPeak)}, more than ${mib(RSS_GROWTH_LIMIT_KIB)}`);
 
 const stop = crashed ? {} : await stopUnderLoad(server, port);
@@ -528,7 +532,8 @@ const lines = [
   `latency, first token p50 ${ms(percentile(latencies.firstToken, 50))}  p90 ${ms(percentile(latencies.firstToken, 90))}  ` +
     `p99 ${ms(percentile(latencies.firstToken, 99))}  (${latencies.firstToken.length} streams)`,
   `VmRSS                after warm-up ${mib(rssStart)}, peak ${mib(rssPeak)}, end ${mib(rssEnd)} ` +
-    `(growth ${mib(rssPeak - rssStart)}, limit ${mib(RSS_GROWTH_LIMIT_KIB)}; ${rss.length} samples)`,
+    `(growth ${mib(rssPeak - rssStart)}, ` +
+    `${rssUnchecked ? `not checked: ${rssUnchecked}` : `limit ${mib(RSS_GROWTH_LIMIT_KIB)}`}; ${rss.length} samples)`,
   `after the load       /health ${JSON.stringify(idle)}`,
   `SIGTERM              ${stop.done ?? 0}/${stop.streams ?? 0} streams in flight ended with [DONE], ` +
     `new connections ${stop.refused ? 'refused' : 'NOT refused'}, exit ${stop.exitCode} after ${stop.exitMs} ms`,
