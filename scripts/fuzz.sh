@@ -23,7 +23,8 @@
 #       new inputs, minimized (-merge=1), into OUTDIR/corpus/<name>, ready to
 #       replace tests/fuzz/corpus/<name>. For the occasional long run.
 #
-# FUZZERS="gguf tiktoken" limits any mode to those targets.
+# FUZZERS="gguf tiktoken" limits any mode to those targets; JOBS (default 2)
+# sets how many compile at once.
 #
 # Every run uses -rss_limit_mb=2048 (a parser that allocates what a length
 # field claims is a finding, and 2 GiB is far above what any seed needs) and
@@ -68,16 +69,16 @@ build() {
   cmake -S "$root" -B "$dir" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
     -DGLM4_BUILD_FUZZERS=ON -DGLM4_BUILD_TESTS=OFF -DGLM4_BUILD_EXAMPLES=OFF -DGLM4_BUILD_APPS=OFF \
     -DGLM4_BUILD_BENCH=OFF -DGLM4_INSTALL=OFF
-  local -a names=()
-  if [[ -n ${FUZZERS:-} ]]; then
-    read -ra names <<<"$FUZZERS"
-  else
-    for src in "$root"/tests/fuzz/*_fuzzer.cpp; do names+=("$(basename "$src" _fuzzer.cpp)"); done
+  # One source file per target, JOBS of them compiling at once. The default
+  # target is every fuzzer (the rest is off); named targets go one per make
+  # call, since CMake's top-level Makefile is .NOTPARALLEL.
+  if [[ -z ${FUZZERS:-} ]]; then
+    cmake --build "$dir" -j "${JOBS:-2}"
+    return
   fi
-  # One target at a time: each compiles the library's headers under two sanitizers.
-  for name in "${names[@]}"; do
-    cmake --build "$dir" --target "fuzz_$name" -j "${JOBS:-1}"
-  done
+  local -a names
+  read -ra names <<<"$FUZZERS"
+  for name in "${names[@]}"; do cmake --build "$dir" -j "${JOBS:-2}" --target "fuzz_$name"; done
 }
 
 replay() {
@@ -132,7 +133,9 @@ smoke() {
       else
         failed=1
         echo "== $name: FAILED (log: $work/$name.log)" >&2
-        grep -a -E 'ERROR: libFuzzer|ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error|fuzz property|Test unit written to' \
+        # What a CI log needs to reproduce it: the error, the frames in our
+        # code and the input itself.
+        grep -a -E 'ERROR: libFuzzer|ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error|Test unit written to|^Base64: |^ +#[0-9]+ .*(include/glm4|tests/fuzz|apps)/' \
           "$work/$name.log" >&2 || tail -n 20 "$work/$name.log" >&2
         find "$work/$name.artifacts" -type f | sed 's/^/   crashing input: /' >&2
       fi

@@ -10,7 +10,10 @@
 // GLM-130B's icetk (docs/tokenizers.md): SentencePiece normalizes (NFKC,
 // extra whitespace, the dummy prefix) and reads invalid UTF-8 as U+FFFD, so
 // a round trip is not the identity; what must hold is that it settles: the
-// text of one round trip comes back unchanged from a second.
+// text of two round trips comes back unchanged from a third. Not of one: a
+// literal "<|blank_80|>" in the input is the blank piece (GLM130BTokenizer
+// reads it so too) and decodes to 80 spaces, which the next round joins to
+// the spaces beside it, and SentencePiece strips a trailing space.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -53,8 +56,9 @@ void check_bpe_round_trip(std::string_view text, glm4::special_tokens specials) 
 
 void check_icetk_settles(std::string_view text) {
   const glm4::icetk_tokenizer& tok = glm130b_tiny();
-  const std::string once = tok.decode(tok.encode(text));
-  if (tok.decode(tok.encode(once)) != once) __builtin_trap();
+  const auto round_trip = [&](std::string_view s) { return tok.decode(tok.encode(s)); };
+  const std::string twice = round_trip(round_trip(text));
+  if (round_trip(twice) != twice) __builtin_trap();
 }
 
 }  // namespace
