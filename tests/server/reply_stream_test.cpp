@@ -56,6 +56,23 @@ BOOST_AUTO_TEST_CASE(text_that_only_starts_like_a_stop_string_is_released_when_i
   BOOST_TEST(!s.stopped());
 }
 
+// Found by the chat_reply fuzzer: "E" completed first and cut the text at
+// "abc ", though "bc END" began earlier and ends it at "a".
+BOOST_AUTO_TEST_CASE(a_longer_stop_that_began_first_wins_over_a_shorter_one_inside_it) {
+  const std::string text = "xabc END yz";
+  for (std::size_t n = 1; n <= text.size(); ++n) {
+    chat::reply_stream s(mode::text, {"E", "bc END"});
+    BOOST_TEST(feed(s, pieces_of(text, n)).content == "xa", "pieces of " << n);
+    BOOST_TEST(s.stopped());
+  }
+  // The longer stop does not complete: the shorter one cuts, at the end at the latest.
+  for (std::size_t n = 1; n <= 6; ++n) {
+    chat::reply_stream s(mode::text, {"E", "bc ENX"});
+    BOOST_TEST(feed(s, pieces_of("xabc EN", n)).content == "xabc ", "pieces of " << n);
+    BOOST_TEST(s.stopped());
+  }
+}
+
 BOOST_AUTO_TEST_CASE(completions_text_is_kept_as_generated) {
   chat::reply_stream s(mode::text, {});
   BOOST_TEST(feed(s, {"\n  a", " b  "}).content == "\n  a b  ");

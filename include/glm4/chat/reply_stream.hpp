@@ -85,22 +85,27 @@ class reply_stream {
   delta write(std::string_view piece) {
     if (stopped_) return {};
     pending_ += piece;
-    std::size_t cut = std::string::npos;
-    for (const std::string& s : stops_) cut = std::min(cut, pending_.find(s));
-    if (cut != std::string::npos) {
+    const std::size_t cut = first_stop();
+    // Where a stop could still begin: a longer stop that began before `cut`
+    // ("bc END" against "E" in "abc EN") may yet end the text earlier.
+    const std::size_t undecided = pending_.size() - detail::undecided_tail(pending_, stops_);
+    if (cut <= undecided) {
       stopped_ = true;
       pending_.resize(cut);
       return route(std::exchange(pending_, {}), true);
     }
-    const std::size_t keep = detail::undecided_tail(pending_, stops_);
-    std::string ready = pending_.substr(0, pending_.size() - keep);
+    std::string ready = pending_.substr(0, undecided);
     pending_.erase(0, ready.size());
     return route(std::move(ready), false);
   }
 
-  // What is left at the end of generation.
+  // What is left at the end of generation, cut at a stop it still holds.
   delta finish() {
     if (finished_) return {};
+    if (!stopped_ && first_stop() != std::string::npos) {
+      pending_.resize(first_stop());
+      stopped_ = true;
+    }
     delta d = route(std::exchange(pending_, {}), true);
     finished_ = true;
     return d;
@@ -114,6 +119,13 @@ class reply_stream {
   bool in_thinking() const { return thinking_; }
 
  private:
+  // Where the first stop string in the held text begins, or npos.
+  std::size_t first_stop() const {
+    std::size_t at = std::string::npos;
+    for (const std::string& s : stops_) at = std::min(at, pending_.find(s));
+    return at;
+  }
+
   delta route(std::string text, bool last) {
     delta d;
     if (thinking_) {
