@@ -38,7 +38,7 @@ class thread_pool {
   ~thread_pool() {
     {
       std::lock_guard lock(mutex_);
-      stop_ = true;
+      stop_.store(true, std::memory_order_relaxed);
       generation_.fetch_add(1, std::memory_order_release);
     }
     wake_.notify_all();
@@ -118,7 +118,9 @@ class thread_pool {
         wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
       }
       seen = generation_.load(std::memory_order_acquire);
-      if (stop_) return;
+      // Atomic: a worker woken by a job's generation reads it while the
+      // destructor may be setting it (ThreadSanitizer found the race).
+      if (stop_.load(std::memory_order_acquire)) return;
       if (join()) {
         job_call_(job_obj_, slot);
         gate_.fetch_sub(1, std::memory_order_acq_rel);
@@ -134,7 +136,7 @@ class thread_pool {
   std::atomic<std::size_t> generation_{0};
   std::mutex mutex_;
   std::condition_variable wake_;
-  bool stop_ = false;
+  std::atomic<bool> stop_{false};
 };
 
 }  // namespace glm4
