@@ -150,7 +150,7 @@ campaign() {
   out=$(cd "$out" && pwd)
   printf 'target\texecs\tcov\tft\tcorpus\texec/s\tseconds\tcrashes\n' >"$out/stats.tsv"
   for name in $(targets "$dir"); do
-    local work=$out/work/$name bin
+    local work=$out/scratch/$name bin
     bin=$(binary "$dir" "$name")
     mkdir -p "$work" "$out/crashes/$name"
     cp -r "$corpus_root/$name/." "$work/" 2>/dev/null || true

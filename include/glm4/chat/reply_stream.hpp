@@ -102,8 +102,8 @@ class reply_stream {
   // What is left at the end of generation, cut at a stop it still holds.
   delta finish() {
     if (finished_) return {};
-    if (!stopped_ && first_stop() != std::string::npos) {
-      pending_.resize(first_stop());
+    if (const std::size_t cut = first_stop(); !stopped_ && cut != std::string::npos) {
+      pending_.resize(cut);
       stopped_ = true;
     }
     delta d = route(std::exchange(pending_, {}), true);
