@@ -4,8 +4,9 @@
 # the quantized formats' integer kernels: int16 products through
 # ReorderWidenMulAccumulate = vmlal_s16 / vmlal_high_s16) are tested on an
 # x86 host, with -march=armv8-a+crypto (Highway 1.0.3 NEON needs AES); and
-# the quantized-dot tests again with +dotprod, where q4_0, q4_k, q5_0, q6_k
-# and q8_0 decode with sdot (GLM4_GEMV_NEON_DOTPROD); and all of them for SVE
+# the quantized-dot tests again with +dotprod, where q4_0, q4_1, q4_k, q5_0,
+# q5_1, q6_k and q8_0 decode with sdot (GLM4_GEMV_NEON_DOTPROD); and all of
+# them for SVE
 # (-march=...+sve: Highway's SVE target, scalable for f32/bf16/f16, the
 # quantized formats on 128-bit tags) with qemu's vector length at 256 and
 # 512 bits (kernels_test at 512 only), where a kernel that assumes 128-bit

@@ -43,7 +43,7 @@ struct quantized {
   }
 };
 
-using panel_formats = std::tuple<q::q4_0, q::q5_0, q::q8_0, q::q4_k>;
+using panel_formats = std::tuple<q::q4_0, q::q5_0, q::q4_1, q::q5_1, q::q8_0, q::q4_k>;
 
 // The SIMD tile, which only AVX-512 VNNI builds compile (the preprocessor:
 // the name exists nowhere else).
@@ -97,7 +97,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(unpacked_values_decode_like_the_format, F, panel_f
 
 BOOST_AUTO_TEST_CASE(int8_activations_match_the_scalar_reference) {
   auto x = random_activations(32 * 64, 5);
-  for (int j = 0; j < 32; ++j) x[j] = 0.0f;                // an all-zero block
+  for (int j = 0; j < 32; ++j) x[j] = 0.0f;                      // an all-zero block
   for (int j = 32; j < 64; ++j) x[j] = (j % 2 ? 1 : -1) * 3.0f;  // all at +-amax
   for (std::size_t b = 0; b < 64; ++b) {
     k::q8_act simd{}, ref{};
@@ -116,6 +116,8 @@ BOOST_AUTO_TEST_CASE(simd_tile_matches_the_scalar_tile,
                                            "the int8 panel tile (AVX-512 VNNI)")) {
   check_simd_tile<q::q4_0>();
   check_simd_tile<q::q5_0>();
+  check_simd_tile<q::q4_1>();
+  check_simd_tile<q::q5_1>();
   check_simd_tile<q::q8_0>();
   check_simd_tile<q::q4_k>();
 }

@@ -68,6 +68,7 @@ void unit_scales(std::vector<typename F::block>& w) {
   for (auto& b : w) {
     b.d = {0x3c00};
     if constexpr (std::is_same_v<F, q::q4_k>) b.dmin = {0x3c00};
+    if constexpr (requires { b.m; }) b.m = {0x3c00};  // q4_1, q5_1: minimum 1
   }
 }
 
@@ -148,6 +149,13 @@ extremes<F> extreme_rows() {
     } else if constexpr (std::is_same_v<F, q::q4_k>) {
       std::memset(b.qs, 0xff, sizeof b.qs);          // codes 15
       std::memset(b.scales, 0xff, sizeof b.scales);  // scales and mins 63
+      x = 32767;
+    } else if constexpr (std::is_same_v<F, q::q4_1>) {
+      std::memset(b.qs, 0xff, sizeof b.qs);  // codes 15: 15 d + m = 16
+      x = 32767;
+    } else if constexpr (std::is_same_v<F, q::q5_1>) {
+      std::memset(b.qs, 0xff, sizeof b.qs);  // codes 31: 31 d + m = 32
+      std::memset(b.qh, 0xff, sizeof b.qh);
       x = 32767;
     } else if constexpr (std::is_same_v<F, q::q6_k>) {
       std::memset(b.scales, 0x80, sizeof b.scales);  // sc = -128: sc (q - 32) = 4096
@@ -349,6 +357,8 @@ BOOST_AUTO_TEST_CASE(integer_sums_are_exact) {
   check_integer_exactness<q::q8_0>();
   check_integer_exactness<q::q4_0>();
   check_integer_exactness<q::q5_0>();
+  check_integer_exactness<q::q4_1>();
+  check_integer_exactness<q::q5_1>();
   check_integer_exactness<q::q4_k>();
   check_integer_exactness<q::q6_k>();
 }
@@ -357,6 +367,8 @@ BOOST_AUTO_TEST_CASE(full_range_int16_codes) {
   check_full_range<q::q8_0>();
   check_full_range<q::q4_0>();
   check_full_range<q::q5_0>();
+  check_full_range<q::q4_1>();
+  check_full_range<q::q5_1>();
   check_full_range<q::q4_k>();
   check_full_range<q::q6_k>();
 }
@@ -365,6 +377,8 @@ BOOST_AUTO_TEST_CASE(no_int32_overflow_at_the_extremes) {
   check_extremes<q::q8_0>();
   check_extremes<q::q4_0>();
   check_extremes<q::q5_0>();
+  check_extremes<q::q4_1>();
+  check_extremes<q::q5_1>();
   check_extremes<q::q4_k>();
   check_extremes<q::q6_k>();
 }
@@ -372,6 +386,8 @@ BOOST_AUTO_TEST_CASE(no_int32_overflow_at_the_extremes) {
 BOOST_AUTO_TEST_CASE(q8_0_random) { check_random<q::q8_0>(); }
 BOOST_AUTO_TEST_CASE(q4_0_random) { check_random<q::q4_0>(); }
 BOOST_AUTO_TEST_CASE(q5_0_random) { check_random<q::q5_0>(); }
+BOOST_AUTO_TEST_CASE(q4_1_random) { check_random<q::q4_1>(); }
+BOOST_AUTO_TEST_CASE(q5_1_random) { check_random<q::q5_1>(); }
 BOOST_AUTO_TEST_CASE(q4_k_random) { check_random<q::q4_k>(); }
 BOOST_AUTO_TEST_CASE(q6_k_random) { check_random<q::q6_k>(); }
 
@@ -387,7 +403,8 @@ void check_gemv_scale_range() {
     const auto x = random_activations(n, 41, 2.0f);
     std::vector<typename T::gemv_activation> g(n / T::gemv_activation::values);
     T::gemv_prepare(x.data(), g.data(), n);
-    // weight magnitudes: scales ~ magnitude / 8 (q4_0), / 16 (q5_0), / 127 (q8_0)
+    // weight magnitudes: scales ~ magnitude / 8 (q4_0), / 16 (q5_0), / 127 (q8_0);
+    // q4_1 and q5_1's minimum ~ -magnitude goes through the same widening
     for (float magnitude : {0.0f, 2e-6f, 2e-4f, 1.0f, 4000.0f}) {
       auto wf = random_activations(n, 42);
       for (auto& v : wf) v *= magnitude;
@@ -430,6 +447,8 @@ boost::unit_test::precondition where_int8_decode() {
 BOOST_AUTO_TEST_CASE(q8_0_int8_decode, *where_int8_decode<q::q8_0>()) { check_int8_decode<q::q8_0>(); }
 BOOST_AUTO_TEST_CASE(q4_0_int8_decode, *where_int8_decode<q::q4_0>()) { check_int8_decode<q::q4_0>(); }
 BOOST_AUTO_TEST_CASE(q5_0_int8_decode, *where_int8_decode<q::q5_0>()) { check_int8_decode<q::q5_0>(); }
+BOOST_AUTO_TEST_CASE(q4_1_int8_decode, *where_int8_decode<q::q4_1>()) { check_int8_decode<q::q4_1>(); }
+BOOST_AUTO_TEST_CASE(q5_1_int8_decode, *where_int8_decode<q::q5_1>()) { check_int8_decode<q::q5_1>(); }
 BOOST_AUTO_TEST_CASE(q4_k_int8_decode, *where_int8_decode<q::q4_k>()) { check_int8_decode<q::q4_k>(); }
 BOOST_AUTO_TEST_CASE(q6_k_int8_decode, *where_int8_decode<q::q6_k>()) { check_int8_decode<q::q6_k>(); }
 
@@ -452,6 +471,8 @@ BOOST_AUTO_TEST_CASE(odd_block_counts) {
     check_odd_blocks<q::q8_0>(n);
     check_odd_blocks<q::q4_0>(n);
     check_odd_blocks<q::q5_0>(n);
+    check_odd_blocks<q::q4_1>(n);
+    check_odd_blocks<q::q5_1>(n);
   }
 }
 
@@ -583,6 +604,8 @@ BOOST_AUTO_TEST_CASE(matmul_tiles_match_per_row_dots) {
     check_matmul_tokens<q::q8_0>(cols);
     check_matmul_tokens<q::q4_0>(cols);
     check_matmul_tokens<q::q5_0>(cols);
+    check_matmul_tokens<q::q4_1>(cols);
+    check_matmul_tokens<q::q5_1>(cols);
   }
   check_matmul_tokens<q::q4_k>(768);
   check_matmul_tokens<q::q6_k>(768);

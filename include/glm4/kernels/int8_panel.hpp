@@ -16,6 +16,8 @@
 //
 //   q4_0  u = q (nibble),      scale = d,         offset = -8 d
 //   q5_0  u = q (5 bits),      scale = d,         offset = -16 d
+//   q4_1  u = q (nibble),      scale = d,         offset = m
+//   q5_1  u = q (5 bits),      scale = d,         offset = m
 //   q8_0  u = q + 128,         scale = d,         offset = -128 d
 //   q4_k  u = q (nibble),      scale = d sc[s],   offset = -dmin mn[s]   (s = sub-block)
 //
@@ -49,8 +51,10 @@
 #include "glm4/kernels/targets.hpp"
 #include "glm4/quant/matrix.hpp"
 #include "glm4/quant/q4_0.hpp"
+#include "glm4/quant/q4_1.hpp"
 #include "glm4/quant/q4_k.hpp"
 #include "glm4/quant/q5_0.hpp"
+#include "glm4/quant/q5_1.hpp"
 #include "glm4/quant/q8_0.hpp"
 
 namespace glm4::inline GLM4_TARGET::kernels {
@@ -94,6 +98,29 @@ struct panel_unpack<quant::q5_0> {
 };
 
 template <>
+struct panel_unpack<quant::q4_1> {
+  static void unpack(const quant::q4_1::block* w, std::size_t nb, std::uint8_t* u, float* scale, float* offset) {
+    for (std::size_t b = 0; b < nb; ++b, u += 32) {
+      qdetail::split_nibbles(w[b].qs, 16, reinterpret_cast<std::int8_t*>(u), reinterpret_cast<std::int8_t*>(u + 16), 0);
+      scale[b] = qdetail::half_to_float(w[b].d);
+      offset[b] = qdetail::half_to_float(w[b].m);
+    }
+  }
+};
+
+template <>
+struct panel_unpack<quant::q5_1> {
+  static void unpack(const quant::q5_1::block* w, std::size_t nb, std::uint8_t* u, float* scale, float* offset) {
+    for (std::size_t b = 0; b < nb; ++b, u += 32) {
+      qdetail::split_nibbles(w[b].qs, 16, reinterpret_cast<std::int8_t*>(u), reinterpret_cast<std::int8_t*>(u + 16), 0);
+      q5_0_kernels::add_fifth_bits(w[b].qh, reinterpret_cast<std::int8_t*>(u));  // nibble + 16 = nibble | 16
+      scale[b] = qdetail::half_to_float(w[b].d);
+      offset[b] = qdetail::half_to_float(w[b].m);
+    }
+  }
+};
+
+template <>
 struct panel_unpack<quant::q8_0> {
   static void unpack(const quant::q8_0::block* w, std::size_t nb, std::uint8_t* u, float* scale, float* offset) {
     for (std::size_t b = 0; b < nb; ++b, u += 32) {
@@ -128,7 +155,9 @@ struct panel_unpack<quant::q4_k> {
 // targets with a tile kernel (AVX-512 VNNI: x86/panel_tile_avx512vnni.hpp);
 // elsewhere prefill keeps the formats' int16 tiles.
 template <class F>
-concept has_int8_panel = int16_target == int16_family::avx512vnni && requires { panel_unpack<F>::unpack; };
+concept has_int8_panel = int16_target == int16_family::avx512vnni&& requires {
+  panel_unpack<F>::unpack;
+};
 
 // Batches of fewer tokens than this skip the panel path: unpacking a panel
 // costs about as much as a few tokens' multiply-adds on it.

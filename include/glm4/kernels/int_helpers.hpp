@@ -1,8 +1,9 @@
 // Portable helpers of the integer kernels (every target's fallback path and
 // the prefill panels): an f16 block scale as float, the widening int8 x int16
-// dot product, nibble unpacking.
+// dot product and block sum, nibble unpacking.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -49,6 +50,18 @@ inline std::int32_t idot(const std::int8_t* w, const std::int16_t* a, std::size_
     s0 = hn::ReorderWidenMulAccumulate(d32, hn::PromoteTo(d16, hn::LoadU(d8, w + i)), hn::LoadU(d16, a + i), s0, s1);
   return hn::GetLane(hn::SumOfLanes(d32, hn::Add(s0, s1)));
 #endif
+}
+
+// sum_{i < 32} a[i] (|.| <= 32 * 32767 < 2^20): the offset term m * dx * sum
+// of the formats whose blocks have a minimum (q4_1, q5_1), as idot against
+// ones.
+inline std::int32_t sum32(const std::int16_t* a) {
+  static constexpr auto ones = [] {
+    std::array<std::int8_t, 32> v{};
+    v.fill(1);
+    return v;
+  }();
+  return idot(ones.data(), a, 32);
 }
 
 // nbytes (a multiple of 16) packed bytes -> their low nibbles in lo[] and

@@ -25,14 +25,15 @@
     defined(__GFNI__) && defined(__F16C__)
 #define GLM4_GEMV_AVX512VBMI 1
 #endif
-// Elsewhere on x86 with AVX2, q4_0, q4_k and q6_k decode with vpmaddubsw
+// Elsewhere on x86 with AVX2, q4_0, q4_1, q4_k and q6_k decode with vpmaddubsw
 // (their 4- and 6-bit codes times int8 cannot saturate the int16 sums).
 #if !defined(GLM4_GEMV_AVX512VBMI) && defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
 #define GLM4_GEMV_AVX2 1
 #endif
 // On ARM64 with the dot-product extension (Armv8.4, optional from 8.2:
-// -march=armv8.2-a+dotprod), q4_0, q5_0, q8_0, q4_k and q6_k decode one block
-// at a time with sdot (16 multiply-adds per instruction, int16's vmlal: 8).
+// -march=armv8.2-a+dotprod), q4_0, q4_1, q5_0, q5_1, q8_0, q4_k and q6_k
+// decode one block at a time with sdot (16 multiply-adds per instruction,
+// int16's vmlal: 8).
 #if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
 #define GLM4_GEMV_NEON_DOTPROD 1
 #endif

@@ -1,6 +1,6 @@
 // q8x4_act: 128 int8 activations (q8_act's rounding, activations/q8.hpp) in
 // the order of the decode kernels that gather four weight blocks at a time
-// (q4_0's and q5_0's gemv_dot).
+// (the gemv_dot of q4_0, q5_0, q4_1 and q5_1).
 #pragma once
 
 #include <cstddef>
@@ -17,8 +17,10 @@ namespace glm4::inline GLM4_TARGET::kernels {
 // at a time (q4_0's gemv_dot): dword lane l covers block l / 4,
 //   lo[4 l .. 4 l + 3] = that block's values 4 (l % 4) .. + 3, hi the same + 16,
 //   corr[l] = -offset * (the sum of those 8 values), where a kernel of
-//   unsigned codes u = q + offset starts its sums, d[l] = the block's scale
-//   (times the d_scale given to prepare_q8x4: f16_fold for add_scaled).
+//   unsigned codes u = q + offset starts its sums (offset -1: the lane's
+//   sum, which q4_1's and q5_1's kernels scale by the block minimum),
+//   d[l] = the block's scale (times the d_scale given to prepare_q8x4:
+//   f16_fold for add_scaled).
 struct alignas(64) q8x4_act {
   static constexpr std::size_t values = 128;
   static constexpr std::size_t scale_values = 32;  // values per activation scale

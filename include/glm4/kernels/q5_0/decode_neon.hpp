@@ -1,7 +1,7 @@
 // q5_0's NEON sdot int8 decode (GLM4_GEMV_NEON_DOTPROD): per block, the
-// fifth bits as bytes (qh's byte j / 8 to byte j by one table lookup, bit
-// j % 8 tested), OR-ed in as 16 into the low and high nibbles, minus 16, and
-// two sdot against the block's 16 low and 16 high activations of q8x4_act.
+// fifth bits OR-ed in as 16 into the low and high nibbles
+// (neon/fifth_bits.hpp), minus 16, and two sdot against the block's 16 low
+// and 16 high activations of q8x4_act.
 #pragma once
 
 #include <arm_neon.h>
@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "glm4/kernels/int_helpers.hpp"
+#include "glm4/kernels/neon/fifth_bits.hpp"
 #include "glm4/kernels/neon/gemv_rows.hpp"
 #include "glm4/kernels/q5_0/reference.hpp"
 
@@ -20,22 +21,15 @@ struct int8_decode<int8_family::neon_dotprod> : decode_layout {
   template <std::size_t R>
   requires(R == 1 || R == 2) static void gemv_dot(const block* w, std::size_t w_stride, const gemv_activation* a,
                                                   std::size_t n, float* out) {
-    alignas(16) static constexpr std::uint8_t lo_bytes[16] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1};
-    alignas(16) static constexpr std::uint8_t hi_bytes[16] = {2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3};
-    alignas(16) static constexpr std::uint8_t bit[16] = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
-    const uint8x16_t lo_index = vld1q_u8(lo_bytes), hi_index = vld1q_u8(hi_bytes), bits = vld1q_u8(bit);
-    const uint8x16_t m4 = vdupq_n_u8(15), sixteen = vdupq_n_u8(16);
-    const auto with_fifth_bit = [&](uint8x16_t nibbles, uint8x16_t qh, uint8x16_t index) {
-      const uint8x16_t fifth = vandq_u8(vtstq_u8(vqtbl1q_u8(qh, index), bits), sixteen);
-      return vsubq_s8(vreinterpretq_s8_u8(vorrq_u8(nibbles, fifth)), vreinterpretq_s8_u8(sixteen));
-    };
+    const uint8x16_t m4 = vdupq_n_u8(15);
+    const int8x16_t sixteen = vdupq_n_s8(16);
     qdetail::neon_gemv_rows<R>(w, w_stride, n / 32, out, [&](const block& blk, std::size_t b, float32x4_t acc) {
       const gemv_activation& x = a[b / 4];
       const std::size_t k = b % 4;
       const uint8x16_t q = vld1q_u8(blk.qs);
-      const uint8x16_t qh = vreinterpretq_u8_u32(vdupq_n_u32(high_bits(blk)));
-      const int8x16_t lo = with_fifth_bit(vandq_u8(q, m4), qh, lo_index);
-      const int8x16_t hi = with_fifth_bit(vshrq_n_u8(q, 4), qh, hi_index);
+      const qdetail::fifth_bits f = qdetail::fifth_bits_as_16(high_bits(blk));
+      const int8x16_t lo = vsubq_s8(vreinterpretq_s8_u8(vorrq_u8(vandq_u8(q, m4), f.lo)), sixteen);
+      const int8x16_t hi = vsubq_s8(vreinterpretq_s8_u8(vorrq_u8(vshrq_n_u8(q, 4), f.hi)), sixteen);
       const int32x4_t isum =
           vdotq_s32(vdotq_s32(vdupq_n_s32(0), lo, vld1q_s8(x.lo + 16 * k)), hi, vld1q_s8(x.hi + 16 * k));
       return vfmaq_n_f32(acc, vcvtq_f32_s32(isum), qdetail::half_to_float(blk.d) * x.d[4 * k]);

@@ -1,6 +1,6 @@
-// The AVX-512 VNNI int16 loops of the 32-value formats (q8_0, q4_0, q5_0;
-// GLM4_QDOT_AVX512VNNI: their dot_avx512vnni.hpp): one row, and a tile of
-// 4 rows x T tokens.
+// The AVX-512 VNNI int16 loops of the 32-value formats (q8_0, q4_0, q5_0,
+// q4_1, q5_1; GLM4_QDOT_AVX512VNNI: their dot_avx512vnni.hpp): one row, and
+// a tile of 4 rows x T tokens.
 #pragma once
 
 #include <immintrin.h>
@@ -19,14 +19,22 @@ namespace glm4::inline GLM4_TARGET::kernels::qdetail {
 //
 // where codes(w[b]) gives the block's 32 weight values v (|v| <= 128) as
 // int8 in value order. Widened to int16, one vpdpwssd makes isum's partial
-// sums exactly: |isum| <= 32 * 128 * 32767 < 2^28. Two blocks per iteration
-// keep two independent float accumulator chains.
+// sums exactly: |isum| <= 32 * 128 * 32767 < 2^28. Blocks with a minimum
+// m (q4_1, q5_1: x = dw v + m) add m dx * asum, asum = sum_j a[b].qs[j]
+// (|asum| < 2^20) from one more vpdpwssd, against ones. Two blocks per
+// iteration keep two independent float accumulator chains.
 template <class Block, class Codes>
 inline float dot_blocks32(const Block* w, const q16_act* a, std::size_t nb, Codes codes) {
+  const __m512i ones = _mm512_set1_epi16(1);
   const auto block = [&](std::size_t b, __m512 acc) {
-    const __m512i p =
-        _mm512_dpwssd_epi32(_mm512_setzero_si512(), _mm512_cvtepi8_epi16(codes(w[b])), _mm512_loadu_si512(a[b].qs));
-    return _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), _mm512_set1_ps(half_to_float(w[b].d) * a[b].d), acc);
+    const __m512i x = _mm512_loadu_si512(a[b].qs);
+    const __m512i p = _mm512_dpwssd_epi32(_mm512_setzero_si512(), _mm512_cvtepi8_epi16(codes(w[b])), x);
+    acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(p), _mm512_set1_ps(half_to_float(w[b].d) * a[b].d), acc);
+    if constexpr (requires { w[b].m; }) {
+      const __m512i asum = _mm512_dpwssd_epi32(_mm512_setzero_si512(), ones, x);
+      acc = _mm512_fmadd_ps(_mm512_cvtepi32_ps(asum), _mm512_set1_ps(half_to_float(w[b].m) * a[b].d), acc);
+    }
+    return acc;
   };
   __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
   std::size_t b = 0;

@@ -1,0 +1,36 @@
+// q4_1's NEON sdot int8 decode (GLM4_GEMV_NEON_DOTPROD): per block, the
+// codes q & 15 and q >> 4 against its 16 low and 16 high activations of
+// q8x4_act, two sdot, and the minimum: the block's four lane sums
+// (q8x4_act's corr, prepared with offset -1) times m dx.
+#pragma once
+
+#include <arm_neon.h>
+
+#include <cstddef>
+
+#include "glm4/kernels/int_helpers.hpp"
+#include "glm4/kernels/neon/gemv_rows.hpp"
+#include "glm4/kernels/q4_1/reference.hpp"
+
+namespace glm4::inline GLM4_TARGET::kernels::q4_1_kernels {
+
+template <>
+struct int8_decode<int8_family::neon_dotprod> : decode_layout {
+  template <std::size_t R>
+  requires(R == 1 || R == 2) static void gemv_dot(const block* w, std::size_t w_stride, const gemv_activation* a,
+                                                  std::size_t n, float* out) {
+    const uint8x16_t m4 = vdupq_n_u8(15);
+    qdetail::neon_gemv_rows<R>(w, w_stride, n / 32, out, [&](const block& blk, std::size_t b, float32x4_t acc) {
+      const gemv_activation& x = a[b / 4];
+      const std::size_t k = b % 4;
+      const uint8x16_t q = vld1q_u8(blk.qs);
+      const int8x16_t lo = vreinterpretq_s8_u8(vandq_u8(q, m4)), hi = vreinterpretq_s8_u8(vshrq_n_u8(q, 4));
+      const int32x4_t isum =
+          vdotq_s32(vdotq_s32(vdupq_n_s32(0), lo, vld1q_s8(x.lo + 16 * k)), hi, vld1q_s8(x.hi + 16 * k));
+      acc = vfmaq_n_f32(acc, vcvtq_f32_s32(isum), qdetail::half_to_float(blk.d) * x.d[4 * k]);
+      return vfmaq_n_f32(acc, vcvtq_f32_s32(vld1q_s32(x.corr + 4 * k)), qdetail::half_to_float(blk.m) * x.d[4 * k]);
+    });
+  }
+};
+
+}  // namespace glm4::inline GLM4_TARGET::kernels::q4_1_kernels

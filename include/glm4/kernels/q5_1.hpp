@@ -1,0 +1,43 @@
+// q5_1's kernels, one piece per file in kernels/q5_1/ (docs/kernels.md):
+//   reference.hpp          scalar integer references, the int8 decode layout
+//   dot_portable.hpp       int16 dot, Highway (every target)
+//   dot_avx2.hpp           int16 dot                      GLM4_QDOT_AVX2
+//   dot_avx512vnni.hpp     int16 dot                      GLM4_QDOT_AVX512VNNI
+//   decode_avx512vbmi.hpp  int8 decode                    GLM4_GEMV_AVX512VBMI
+//   decode_neon.hpp        int8 decode                    GLM4_GEMV_NEON_DOTPROD
+// (no AVX2 decode, as q5_0: there the int16 dot decodes). dot_traits<q5_1>
+// takes the ones this target compiles.
+#pragma once
+
+#include "glm4/kernels/activations/q16.hpp"
+#include "glm4/kernels/q5_1/dot_portable.hpp"
+#include "glm4/kernels/q5_1/reference.hpp"
+#include "glm4/kernels/targets.hpp"
+#include "glm4/quant/q5_1.hpp"
+
+#if defined(GLM4_QDOT_AVX512VNNI)
+#include "glm4/kernels/q5_1/dot_avx512vnni.hpp"
+#elif defined(GLM4_QDOT_AVX2)
+#include "glm4/kernels/q5_1/dot_avx2.hpp"
+#endif
+
+#if defined(GLM4_GEMV_AVX512VBMI)
+#include "glm4/kernels/q5_1/decode_avx512vbmi.hpp"
+#elif defined(GLM4_GEMV_NEON_DOTPROD)
+#include "glm4/kernels/q5_1/decode_neon.hpp"
+#endif
+
+namespace glm4::inline GLM4_TARGET::kernels {
+
+template <quant::block_format F>
+struct dot_traits;
+
+template <>
+struct dot_traits<quant::q5_1> : q16_activation,
+                                 q5_1_kernels::reference,
+                                 q5_1_kernels::int16_dot<int16_target>,
+                                 q5_1_kernels::int8_decode<int8_target> {
+  using block = quant::q5_1::block;
+};
+
+}  // namespace glm4::inline GLM4_TARGET::kernels
