@@ -43,7 +43,7 @@ struct quantized {
   }
 };
 
-using panel_formats = std::tuple<q::q4_0, q::q5_0, q::q4_1, q::q5_1, q::q8_0, q::q4_k>;
+using panel_formats = std::tuple<q::q4_0, q::q5_0, q::q4_1, q::q5_1, q::q8_0, q::q4_k, q::q5_k>;
 
 // The SIMD tile, which only AVX-512 VNNI builds compile (the preprocessor:
 // the name exists nowhere else).
@@ -120,6 +120,7 @@ BOOST_AUTO_TEST_CASE(simd_tile_matches_the_scalar_tile,
   check_simd_tile<q::q5_1>();
   check_simd_tile<q::q8_0>();
   check_simd_tile<q::q4_k>();
+  check_simd_tile<q::q5_k>();
 }
 
 // Through matmul (runtime/matmul.hpp), whichever path the target takes for n >= 16.

@@ -67,8 +67,8 @@ template <class F>
 void unit_scales(std::vector<typename F::block>& w) {
   for (auto& b : w) {
     b.d = {0x3c00};
-    if constexpr (std::is_same_v<F, q::q4_k>) b.dmin = {0x3c00};
-    if constexpr (requires { b.m; }) b.m = {0x3c00};  // q4_1, q5_1: minimum 1
+    if constexpr (requires { b.dmin; }) b.dmin = {0x3c00};  // q4_k, q5_k
+    if constexpr (requires { b.m; }) b.m = {0x3c00};        // q4_1, q5_1: minimum 1
   }
 }
 
@@ -84,7 +84,7 @@ std::vector<typename F::block> integer_weights(std::size_t blocks, unsigned seed
 }
 
 // Codes in [-2, 2]: the largest |weight value| of any format is 128 * 32
-// (q6_k's sc (q - 32)) or 63 * 15 + 63 (q4_k's two terms), so for n <= 512
+// (q6_k's sc (q - 32)) or 63 * 31 + 63 (q5_k's two terms), so for n <= 512
 // every partial sum, in any order, is below 512 * 4096 * 2 < 2^24 and exact
 // in f32: all paths must agree exactly.
 template <class F>
@@ -148,6 +148,11 @@ extremes<F> extreme_rows() {
       std::memset(b.qs, 0x80, sizeof b.qs);  // -128
     } else if constexpr (std::is_same_v<F, q::q4_k>) {
       std::memset(b.qs, 0xff, sizeof b.qs);          // codes 15
+      std::memset(b.scales, 0xff, sizeof b.scales);  // scales and mins 63
+      x = 32767;
+    } else if constexpr (std::is_same_v<F, q::q5_k>) {
+      std::memset(b.qs, 0xff, sizeof b.qs);  // codes 31
+      std::memset(b.qh, 0xff, sizeof b.qh);
       std::memset(b.scales, 0xff, sizeof b.scales);  // scales and mins 63
       x = 32767;
     } else if constexpr (std::is_same_v<F, q::q4_1>) {
@@ -360,6 +365,7 @@ BOOST_AUTO_TEST_CASE(integer_sums_are_exact) {
   check_integer_exactness<q::q4_1>();
   check_integer_exactness<q::q5_1>();
   check_integer_exactness<q::q4_k>();
+  check_integer_exactness<q::q5_k>();
   check_integer_exactness<q::q6_k>();
 }
 
@@ -370,6 +376,7 @@ BOOST_AUTO_TEST_CASE(full_range_int16_codes) {
   check_full_range<q::q4_1>();
   check_full_range<q::q5_1>();
   check_full_range<q::q4_k>();
+  check_full_range<q::q5_k>();
   check_full_range<q::q6_k>();
 }
 
@@ -380,6 +387,7 @@ BOOST_AUTO_TEST_CASE(no_int32_overflow_at_the_extremes) {
   check_extremes<q::q4_1>();
   check_extremes<q::q5_1>();
   check_extremes<q::q4_k>();
+  check_extremes<q::q5_k>();
   check_extremes<q::q6_k>();
 }
 
@@ -389,6 +397,7 @@ BOOST_AUTO_TEST_CASE(q5_0_random) { check_random<q::q5_0>(); }
 BOOST_AUTO_TEST_CASE(q4_1_random) { check_random<q::q4_1>(); }
 BOOST_AUTO_TEST_CASE(q5_1_random) { check_random<q::q5_1>(); }
 BOOST_AUTO_TEST_CASE(q4_k_random) { check_random<q::q4_k>(); }
+BOOST_AUTO_TEST_CASE(q5_k_random) { check_random<q::q5_k>(); }
 BOOST_AUTO_TEST_CASE(q6_k_random) { check_random<q::q6_k>(); }
 
 // The decode kernels of f16-scaled blocks widen the scales with integer
@@ -450,6 +459,7 @@ BOOST_AUTO_TEST_CASE(q5_0_int8_decode, *where_int8_decode<q::q5_0>()) { check_in
 BOOST_AUTO_TEST_CASE(q4_1_int8_decode, *where_int8_decode<q::q4_1>()) { check_int8_decode<q::q4_1>(); }
 BOOST_AUTO_TEST_CASE(q5_1_int8_decode, *where_int8_decode<q::q5_1>()) { check_int8_decode<q::q5_1>(); }
 BOOST_AUTO_TEST_CASE(q4_k_int8_decode, *where_int8_decode<q::q4_k>()) { check_int8_decode<q::q4_k>(); }
+BOOST_AUTO_TEST_CASE(q5_k_int8_decode, *where_int8_decode<q::q5_k>()) { check_int8_decode<q::q5_k>(); }
 BOOST_AUTO_TEST_CASE(q6_k_int8_decode, *where_int8_decode<q::q6_k>()) { check_int8_decode<q::q6_k>(); }
 
 // An odd number of 32-value blocks (the 2-block loops' tail).
@@ -608,5 +618,6 @@ BOOST_AUTO_TEST_CASE(matmul_tiles_match_per_row_dots) {
     check_matmul_tokens<q::q5_1>(cols);
   }
   check_matmul_tokens<q::q4_k>(768);
+  check_matmul_tokens<q::q5_k>(768);
   check_matmul_tokens<q::q6_k>(768);
 }

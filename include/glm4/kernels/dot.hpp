@@ -27,6 +27,7 @@
 #include "glm4/kernels/q4_k.hpp"
 #include "glm4/kernels/q5_0.hpp"
 #include "glm4/kernels/q5_1.hpp"
+#include "glm4/kernels/q5_k.hpp"
 #include "glm4/kernels/q6_k.hpp"
 #include "glm4/kernels/q8_0.hpp"
 #include "glm4/kernels/reference.hpp"

@@ -20,6 +20,7 @@
 //   q5_1  u = q (5 bits),      scale = d,         offset = m
 //   q8_0  u = q + 128,         scale = d,         offset = -128 d
 //   q4_k  u = q (nibble),      scale = d sc[s],   offset = -dmin mn[s]   (s = sub-block)
+//   q5_k  u = q (5 bits),      scale = d sc[s],   offset = -dmin mn[s]
 //
 // and with activations x[j] ~= da * a[j] (a int8, ggml's q8_0 scheme with an
 // f32 scale) and dsum = da * sum_j a[j], the block's contribution is
@@ -47,6 +48,7 @@
 #include "glm4/kernels/int_helpers.hpp"
 #include "glm4/kernels/q4_k/scales.hpp"
 #include "glm4/kernels/q5_0/dot_portable.hpp"
+#include "glm4/kernels/q5_k/dot_portable.hpp"
 #include "glm4/kernels/simd.hpp"
 #include "glm4/kernels/targets.hpp"
 #include "glm4/quant/matrix.hpp"
@@ -55,6 +57,7 @@
 #include "glm4/quant/q4_k.hpp"
 #include "glm4/quant/q5_0.hpp"
 #include "glm4/quant/q5_1.hpp"
+#include "glm4/quant/q5_k.hpp"
 #include "glm4/quant/q8_0.hpp"
 
 namespace glm4::inline GLM4_TARGET::kernels {
@@ -131,23 +134,42 @@ struct panel_unpack<quant::q8_0> {
   }
 };
 
+namespace qdetail {
+// The k-quants with q4_k's scales and mins (q4_k, q5_k): unpack_chunk(blk,
+// c, lo, hi) writes chunk c's codes of sub-blocks 2c (lo) and 2c + 1 (hi).
+template <class Block, class UnpackChunk>
+void unpack_scale_min_panel(const Block* w, std::size_t nb32, std::uint8_t* u, float* scale, float* offset,
+                            UnpackChunk unpack_chunk) {
+  for (std::size_t sb = 0; sb < nb32 / 8; ++sb) {
+    const auto& blk = w[sb];
+    std::uint8_t sm[16];  // scales 0-7, mins 8-15
+    unpack_q4_k_scales(blk.scales, sm);
+    const float d = half_to_float(blk.d), dmin = half_to_float(blk.dmin);
+    for (int c = 0; c < 4; ++c, u += 64)
+      unpack_chunk(blk, c, reinterpret_cast<std::int8_t*>(u), reinterpret_cast<std::int8_t*>(u + 32));
+    for (std::size_t s = 0; s < 8; ++s) {
+      scale[8 * sb + s] = d * static_cast<float>(sm[s]);
+      offset[8 * sb + s] = -dmin * static_cast<float>(sm[8 + s]);
+    }
+  }
+}
+}  // namespace qdetail
+
 template <>
 struct panel_unpack<quant::q4_k> {
   static void unpack(const quant::q4_k::block* w, std::size_t nb32, std::uint8_t* u, float* scale, float* offset) {
-    for (std::size_t sb = 0; sb < nb32 / 8; ++sb) {
-      const auto& blk = w[sb];
-      std::uint8_t sm[16];  // scales 0-7, mins 8-15
-      qdetail::unpack_q4_k_scales(blk.scales, sm);
-      const float d = qdetail::half_to_float(blk.d), dmin = qdetail::half_to_float(blk.dmin);
-      // chunk c (32 bytes): sub-block 2c in the low nibbles, 2c + 1 in the high
-      for (std::size_t c = 0; c < 4; ++c, u += 64)
-        qdetail::split_nibbles(blk.qs + 32 * c, 32, reinterpret_cast<std::int8_t*>(u),
-                               reinterpret_cast<std::int8_t*>(u + 32), 0);
-      for (std::size_t s = 0; s < 8; ++s) {
-        scale[8 * sb + s] = d * static_cast<float>(sm[s]);
-        offset[8 * sb + s] = -dmin * static_cast<float>(sm[8 + s]);
-      }
-    }
+    // chunk c (32 bytes): sub-block 2c in the low nibbles, 2c + 1 in the high
+    qdetail::unpack_scale_min_panel(w, nb32, u, scale, offset,
+                                    [](const quant::q4_k::block& b, int c, std::int8_t* lo, std::int8_t* hi) {
+                                      qdetail::split_nibbles(b.qs + 32 * c, 32, lo, hi, 0);
+                                    });
+  }
+};
+
+template <>
+struct panel_unpack<quant::q5_k> {
+  static void unpack(const quant::q5_k::block* w, std::size_t nb32, std::uint8_t* u, float* scale, float* offset) {
+    qdetail::unpack_scale_min_panel(w, nb32, u, scale, offset, q5_k_kernels::unpack_chunk);
   }
 };
 
