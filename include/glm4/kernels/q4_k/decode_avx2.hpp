@@ -4,7 +4,6 @@
 
 #include <immintrin.h>
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 
@@ -22,8 +21,7 @@ namespace glm4::inline GLM4_TARGET::kernels::q4_k_kernels {
 // (a vpshufb of the unpacked scales: word <- byte s, high byte zero), added
 // in int32 (codes at most 31: 8 * 2 * 7874 * 63 < 2^23 a lane); the min
 // term over 8 lanes, mins times q8k_act::dsum[8 ..]. codes(b) gives a
-// function of the chunk c returning its two code vectors (u[0]: sub-block
-// 2c, u[1]: 2c + 1).
+// function of the chunk c returning its chunk_codes (q4_k/x86.hpp).
 template <std::size_t R, class Block, class Codes>
 void avx2_scale_min_gemv(const Block* w, std::size_t w_stride, const q8k_act* a, std::size_t n, float* out,
                          Codes codes) {
@@ -36,12 +34,12 @@ void avx2_scale_min_gemv(const Block* w, std::size_t w_stride, const q8k_act* a,
     __m256i isum = _mm256_setzero_si256();
 #pragma GCC unroll 4
     for (int c = 0; c < 4; ++c) {
-      const std::array<__m256i, 2> u = chunk(c);
+      const chunk_codes u = chunk(c);
 #pragma GCC unroll 2
       for (int h = 0; h < 2; ++h) {
         const int s = 2 * c + h;
         const auto* xs = reinterpret_cast<const __m256i*>(x.sub_block(static_cast<std::size_t>(s)));
-        const __m256i pairs = _mm256_maddubs_epi16(u[h], _mm256_load_si256(xs));
+        const __m256i pairs = _mm256_maddubs_epi16(u.sub[h], _mm256_load_si256(xs));
         const __m256i scale = _mm256_shuffle_epi8(sc, _mm256_set1_epi16(static_cast<std::int16_t>(0x8000 | s)));
         isum = _mm256_add_epi32(isum, _mm256_madd_epi16(pairs, scale));
       }
@@ -62,7 +60,7 @@ struct int8_decode<int8_family::avx2> : decode_layout {
     avx2_scale_min_gemv<R>(w, w_stride, a, n, out, [&](const block& b) {
       return [&](int c) {
         const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * c));
-        return std::array<__m256i, 2>{_mm256_and_si256(q, m4), _mm256_and_si256(_mm256_srli_epi16(q, 4), m4)};
+        return chunk_codes{{_mm256_and_si256(q, m4), _mm256_and_si256(_mm256_srli_epi16(q, 4), m4)}};
       };
     });
   }

@@ -4,7 +4,6 @@
 
 #include <arm_neon.h>
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 
@@ -20,7 +19,12 @@ namespace glm4::inline GLM4_TARGET::kernels::q4_k_kernels {
 // (q4_k, q5_k): per sub-block s, two sdot of its 32 codes against q8k_act's
 // 32 activations of s, times sc[s] into an int32 sum of the super-block
 // (vmla); the min term in float. codes(b) gives a function of the chunk c
-// returning its codes as u[h][k] (sub-block 2c + h, bytes 16k ..).
+// returning its neon_chunk_codes.
+// One chunk's codes: sub[h][k] = bytes 16k .. 16k + 15 of sub-block 2c + h.
+struct neon_chunk_codes {
+  uint8x16_t sub[2][2];
+};
+
 template <std::size_t R, class Block, class Codes>
 void neon_scale_min_gemv(const Block* w, std::size_t w_stride, const q8k_act* a, std::size_t n, float* out,
                          Codes codes) {
@@ -31,12 +35,12 @@ void neon_scale_min_gemv(const Block* w, std::size_t w_stride, const q8k_act* a,
     const auto chunk = codes(b);
     int32x4_t isum = vdupq_n_s32(0);
     for (int c = 0; c < 4; ++c) {
-      const std::array<std::array<uint8x16_t, 2>, 2> u = chunk(c);
+      const neon_chunk_codes u = chunk(c);
       for (int h = 0; h < 2; ++h) {
         const int s = 2 * c + h;
         const std::int8_t* xs = x.sub_block(static_cast<std::size_t>(s));
-        const int32x4_t dot = vdotq_s32(vdotq_s32(vdupq_n_s32(0), vreinterpretq_s8_u8(u[h][0]), vld1q_s8(xs)),
-                                        vreinterpretq_s8_u8(u[h][1]), vld1q_s8(xs + 16));
+        const int32x4_t dot = vdotq_s32(vdotq_s32(vdupq_n_s32(0), vreinterpretq_s8_u8(u.sub[h][0]), vld1q_s8(xs)),
+                                        vreinterpretq_s8_u8(u.sub[h][1]), vld1q_s8(xs + 16));
         isum = vmlaq_n_s32(isum, dot, sm[s]);
       }
     }
@@ -58,8 +62,7 @@ struct int8_decode<int8_family::neon_dotprod> : decode_layout {
     neon_scale_min_gemv<R>(w, w_stride, a, n, out, [&](const block& b) {
       return [&](int c) {
         const uint8x16_t q0 = vld1q_u8(b.qs + 32 * c), q1 = vld1q_u8(b.qs + 32 * c + 16);
-        return std::array<std::array<uint8x16_t, 2>, 2>{
-            {{vandq_u8(q0, m4), vandq_u8(q1, m4)}, {vshrq_n_u8(q0, 4), vshrq_n_u8(q1, 4)}}};
+        return neon_chunk_codes{{{vandq_u8(q0, m4), vandq_u8(q1, m4)}, {vshrq_n_u8(q0, 4), vshrq_n_u8(q1, 4)}}};
       };
     });
   }

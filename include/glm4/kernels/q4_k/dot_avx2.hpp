@@ -4,7 +4,6 @@
 
 #include <immintrin.h>
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 
@@ -34,8 +33,8 @@ float avx2_scale_min_dot(const Block* w, const activation* a, std::size_t n, Cod
     const auto chunk = codes(w[b]);
     __m256i even = _mm256_setzero_si256(), odd = _mm256_setzero_si256();
     for (int c = 0; c < 4; ++c) {
-      const std::array<__m256i, 2> u = chunk(c);  // sub-blocks 2c, 2c + 1
-      const __m256i lo = u[0], hi = u[1];
+      const chunk_codes u = chunk(c);
+      const __m256i lo = u.sub[0], hi = u.sub[1];
       const __m256i sl = _mm256_set1_epi16(sm[2 * c]), sh = _mm256_set1_epi16(sm[2 * c + 1]);
       const std::int16_t* x = a[b].qs + 64 * c;
       const auto madd = [](__m128i q, __m256i scale, const std::int16_t* xs) {
@@ -61,7 +60,7 @@ struct int16_dot<int16_family::avx2> : portable {
     return avx2_scale_min_dot(w, a, n, [&](const block& b) {
       return [&](int c) {
         const __m256i bits = _mm256_loadu_si256((const __m256i*)(b.qs + 32 * c));
-        return std::array<__m256i, 2>{_mm256_and_si256(bits, m4), _mm256_and_si256(_mm256_srli_epi16(bits, 4), m4)};
+        return chunk_codes{{_mm256_and_si256(bits, m4), _mm256_and_si256(_mm256_srli_epi16(bits, 4), m4)}};
       };
     });
   }

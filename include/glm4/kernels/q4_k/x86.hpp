@@ -38,4 +38,10 @@ inline __m256 add_min_term(__m256 accm, const std::uint8_t* mins, const q16k_act
   return _mm256_fmadd_ps(_mm256_set1_ps(x.d * qdetail::half_to_float(dmin)), _mm256_cvtepi32_ps(prod), accm);
 }
 
+// One chunk's codes as the x86 loops of q4_k and q5_k take them: sub[0]
+// the 32 of sub-block 2c, sub[1] those of 2c + 1, as bytes.
+struct chunk_codes {
+  __m256i sub[2];
+};
+
 }  // namespace glm4::inline GLM4_TARGET::kernels::q4_k_kernels

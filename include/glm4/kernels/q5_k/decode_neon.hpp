@@ -6,7 +6,6 @@
 
 #include <arm_neon.h>
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 
@@ -28,7 +27,7 @@ struct int8_decode<int8_family::neon_dotprod> : decode_layout {
         const uint8x16_t bit_lo = vdupq_n_u8(static_cast<std::uint8_t>(1u << (2 * c)));
         const uint8x16_t bit_hi = vdupq_n_u8(static_cast<std::uint8_t>(2u << (2 * c)));
         const auto fifth = [&](uint8x16_t h, uint8x16_t bit) { return vandq_u8(vtstq_u8(h, bit), sixteen); };
-        return std::array<std::array<uint8x16_t, 2>, 2>{
+        return q4_k_kernels::neon_chunk_codes{
             {{vorrq_u8(vandq_u8(q0, m4), fifth(h0, bit_lo)), vorrq_u8(vandq_u8(q1, m4), fifth(h1, bit_lo))},
              {vorrq_u8(vshrq_n_u8(q0, 4), fifth(h0, bit_hi)), vorrq_u8(vshrq_n_u8(q1, 4), fifth(h1, bit_hi))}}};
       };

@@ -7,7 +7,6 @@
 
 #include <immintrin.h>
 
-#include <array>
 #include <cstddef>
 
 #include "glm4/kernels/q4_k/dot_avx2.hpp"
@@ -16,7 +15,7 @@
 namespace glm4::inline GLM4_TARGET::kernels::q5_k_kernels {
 
 // The codes of chunk c of b as two vectors of bytes (sub-blocks 2c, 2c + 1).
-inline std::array<__m256i, 2> avx2_chunk_codes(const block& b, int c) {
+inline q4_k_kernels::chunk_codes avx2_chunk_codes(const block& b, int c) {
   const __m256i m4 = _mm256_set1_epi8(0x0f);
   const __m256i bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * c));
   const __m256i high =
@@ -24,8 +23,8 @@ inline std::array<__m256i, 2> avx2_chunk_codes(const block& b, int c) {
   // bit 0 (1) of each byte to bit 4: within the byte, so 16-bit shifts serve
   const __m256i fifth_lo = _mm256_slli_epi16(_mm256_and_si256(high, _mm256_set1_epi8(1)), 4);
   const __m256i fifth_hi = _mm256_slli_epi16(_mm256_and_si256(high, _mm256_set1_epi8(2)), 3);
-  return {_mm256_or_si256(_mm256_and_si256(bits, m4), fifth_lo),
-          _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(bits, 4), m4), fifth_hi)};
+  return {{_mm256_or_si256(_mm256_and_si256(bits, m4), fifth_lo),
+           _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(bits, 4), m4), fifth_hi)}};
 }
 
 struct x86_dot : portable {
