@@ -3,18 +3,16 @@
 // wrote, every tensor's bytes what its format's quantizer makes of the
 // bf16 source, and logits within llama.cpp's own error for that type.
 #define BOOST_TEST_MODULE quantize_roundtrip
-#include <boost/test/unit_test.hpp>
+#include <unistd.h>
 
+#include <boost/test/unit_test.hpp>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <type_traits>
 #include <vector>
-
-#include <unistd.h>
-
-#include <nlohmann/json.hpp>
 
 #include "glm4/config/shipped_models.hpp"
 #include "glm4/convert/gguf_export.hpp"
@@ -67,8 +65,7 @@ fs::path export_small(const std::string& tag, q::ggml_type type, std::optional<q
 // names it, with exactly the bytes its format's quantizer gives.
 // `types`: the GGUF name -> type a reference file has (when given, the
 // export's types must equal them).
-void check_tensors(const fs::path& path, q::ggml_type type, q::ggml_type output,
-                   const io::gguf_file* types = nullptr) {
+void check_tensors(const fs::path& path, q::ggml_type type, q::ggml_type output, const io::gguf_file* types = nullptr) {
   const io::checkpoint_folder src(small_dir);
   const auto gguf = io::gguf_source::open(path);
   auto src_names = src.names();
@@ -174,6 +171,61 @@ BOOST_AUTO_TEST_CASE(q4_0_with_a_q6_k_output_round_trips_and_meets_the_llamacpp_
   const auto path = export_small("q4_0", q::ggml_type::q4_0, q::ggml_type::q6_k);
   check_tensors(path, q::ggml_type::q4_0, q::ggml_type::q6_k);
   check_logits<weights::scheme<q::q4_0, q::q4_0, q::q4_0, q::q6_k>>(path, "glm4-small-Q4_0");
+}
+
+// The formats without a llama.cpp fixture of their own, through their
+// SIMD kernels (a whole model, both activation precisions): the logits
+// against those of the same file's weights dequantized to f32 at load, so
+// that the activations' rounding is the only difference. Its bounds hold
+// with room for Q4_0 and Q4_K_M, whose kernels meet llama.cpp's bar
+// above: int16 activations (steps of amax / 32767) 0.01, int8 (ggml's own
+// rounding, amax / 127) 0.25.
+template <class Scheme>
+void check_against_dequantized(const fs::path& path) {
+  const auto quantized = model<shipped_models::glm4_small, Scheme>::load(path);
+  const auto dequantized = model<shipped_models::glm4_small, weights::f32>::load(path);
+  const auto golden = testing::read_golden("glm4-small");
+  kernels::for_each_precision([&]<kernels::activation_precision P>() {
+    constexpr bool int8 = std::is_same_v<P, kernels::int8_activations>;
+    for (std::size_t i = 0; i < golden.size(); ++i) {
+      session<Scheme, quant::f32, P> run(quantized, {.context = 128, .threads = 2});
+      session<weights::f32, quant::f32, P> exact(dequantized, {.context = 128, .threads = 2});
+      const auto logits = run.prefill(golden[i].prompt, logits_for::all);
+      const float err = testing::max_abs_diff(logits, exact.prefill(golden[i].prompt, logits_for::all));
+      const char* name = int8 ? " (int8)" : " (int16)";
+      BOOST_TEST_MESSAGE(path.filename().string()
+                         << name << " prompt " << i << ": max |logit - f32 weights| = " << err
+                         << ", max |logit - HF| = " << testing::max_abs_diff(logits, golden[i].logits));
+      BOOST_TEST(err <= (int8 ? 0.25f : 0.01f), path.filename().string() << name << " prompt " << i << ": " << err);
+    }
+  });
+}
+
+BOOST_AUTO_TEST_CASE(q4_1_with_a_q6_k_output_round_trips_and_its_kernels_hold) {
+  const auto path = export_small("q4_1", q::ggml_type::q4_1, q::ggml_type::q6_k);
+  check_tensors(path, q::ggml_type::q4_1, q::ggml_type::q6_k);
+  check_against_dequantized<weights::scheme<q::q4_1, q::q4_1, q::q4_1, q::q6_k>>(path);
+}
+
+BOOST_AUTO_TEST_CASE(q5_1_with_a_q6_k_output_round_trips_and_its_kernels_hold) {
+  const auto path = export_small("q5_1", q::ggml_type::q5_1, q::ggml_type::q6_k);
+  check_tensors(path, q::ggml_type::q5_1, q::ggml_type::q6_k);
+  check_against_dequantized<weights::scheme<q::q5_1, q::q5_1, q::q5_1, q::q6_k>>(path);
+}
+
+BOOST_AUTO_TEST_CASE(q5_k_with_a_q6_k_output_round_trips_and_its_kernels_hold) {
+  const auto path = export_small("q5_k", q::ggml_type::q5_k, q::ggml_type::q6_k);
+  check_tensors(path, q::ggml_type::q5_k, q::ggml_type::q6_k);
+  check_against_dequantized<weights::scheme<q::q5_k, q::q5_k, q::q5_k, q::q6_k>>(path);
+}
+
+// The calibration of those bounds: the same check on the formats whose
+// kernels meet llama.cpp's bar.
+BOOST_AUTO_TEST_CASE(the_dequantized_comparison_holds_for_q4_0_and_q4_k_m) {
+  check_against_dequantized<weights::scheme<q::q4_0, q::q4_0, q::q4_0, q::q6_k>>(
+      export_small("q4_0", q::ggml_type::q4_0, q::ggml_type::q6_k));
+  check_against_dequantized<weights::q4_k_m>(
+      export_small("q4_k_m", q::ggml_type::q4_k, std::nullopt, nullptr, /*k_mix=*/true));
 }
 
 BOOST_AUTO_TEST_CASE(q4_k_with_a_q6_k_output_round_trips) {
