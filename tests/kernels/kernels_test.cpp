@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <random>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -20,7 +21,6 @@
 #include "glm4/kernels/silu_mul.hpp"
 #include "glm4/kernels/softmax.hpp"
 #include "glm4/quant/q4_1.hpp"
-#include "glm4/quant/q5_1.hpp"
 #include "glm4/quant/q5_k.hpp"
 #include "glm4/runtime/matmul.hpp"
 
@@ -149,11 +149,16 @@ BOOST_AUTO_TEST_CASE(threaded_matmul_equals_row_dots) {
   }
 }
 
-// Formats without a SIMD kernel (q4_1; q5_1, which Q5_K_S / Q5_K_M files of
-// GLM-4-9B hold for ffn_down's 13696-wide rows) take dot.hpp's fallback: f32
-// activations and the scalar reference dot, at either activation precision,
-// alone or as one of a role's per-tensor formats. Every output is the float64
-// dot of the decoded row, plus its bias.
+// A format without a SIMD kernel (every format GGUF files of GLM-4 hold has
+// one, so the test makes one: q4_1's blocks under a type of their own, as a
+// new format starts, docs/adding-a-format.md) takes dot.hpp's fallback: f32
+// activations and the scalar reference dot, at either activation
+// precision, alone or as one of a role's per-tensor formats. Every output
+// is the float64 dot of the decoded row, plus its bias.
+struct q4_1_without_a_kernel : quant::q4_1 {
+  static constexpr std::string_view name = "q4_1 without a kernel";
+};
+
 template <quant::block_format F>
 void check_fallback_matmul() {
   using T = kernels::dot_traits<F>;
@@ -195,6 +200,5 @@ void check_fallback_matmul() {
 }
 
 BOOST_AUTO_TEST_CASE(formats_without_a_kernel_matmul_through_the_reference) {
-  check_fallback_matmul<quant::q4_1>();
-  check_fallback_matmul<quant::q5_1>();
+  check_fallback_matmul<q4_1_without_a_kernel>();
 }
