@@ -23,38 +23,53 @@ namespace glm4::inline GLM4_TARGET::kernels::q4_1_kernels {
 
 using block = quant::q4_1::block;
 
-struct reference {
-  // The int16 dot (q16_act).
-  static float reference_dot(const block* w, const q16_act* a, std::size_t n) {
-    double sum = 0.0;
-    for (std::size_t b = 0; b < n / 32; ++b) {
-      std::int32_t isum = 0, asum = 0;
-      for (int j = 0; j < 16; ++j) {
-        isum += (w[b].qs[j] & 15) * a[b].qs[j] + (w[b].qs[j] >> 4) * a[b].qs[j + 16];
-        asum += a[b].qs[j] + a[b].qs[j + 16];
-      }
-      sum += static_cast<double>(quant::f16::to_float(w[b].d) * a[b].d) * isum +
-             static_cast<double>(quant::f16::to_float(w[b].m) * a[b].d) * asum;
-    }
-    return static_cast<float>(sum);
-  }
+// Code j of the block: byte j's low nibble, or byte j - 16's high one.
+inline int code(const block& b, std::size_t j) { return j < 16 ? b.qs[j] & 15 : b.qs[j - 16] >> 4; }
 
-  // The int8 decode (q8x4_act), block by block in value order.
-  static float reference_gemv(const block* w, const q8x4_act* a, std::size_t n) {
-    double sum = 0.0;
-    for (std::size_t b = 0; b < n / 32; ++b) {
-      const q8x4_act& x = a[b / 4];
-      const std::size_t k = b % 4;
-      std::int32_t isum = 0, asum = 0;
-      for (std::size_t j = 0; j < 16; ++j) {
-        isum += (w[b].qs[j] & 15) * x.lo[16 * k + j] + (w[b].qs[j] >> 4) * x.hi[16 * k + j];
-        asum += x.lo[16 * k + j] + x.hi[16 * k + j];
-      }
-      const double dx = x.d[4 * k] / qdetail::f16_fold;
-      sum += static_cast<double>(quant::f16::to_float(w[b].d)) * dx * isum +
-             static_cast<double>(quant::f16::to_float(w[b].m)) * dx * asum;
+// The references of the 32-value blocks with a minimum (q4_1, q5_1), given
+// code(b, j), the code of value j: the int16 dot (q16_act),
+template <class Block, class Code>
+float min_reference_dot(const Block* w, const q16_act* a, std::size_t n, Code code) {
+  double sum = 0.0;
+  for (std::size_t b = 0; b < n / 32; ++b) {
+    std::int32_t isum = 0, asum = 0;
+    for (std::size_t j = 0; j < 32; ++j) {
+      isum += code(w[b], j) * a[b].qs[j];
+      asum += a[b].qs[j];
     }
-    return static_cast<float>(sum);
+    sum += static_cast<double>(quant::f16::to_float(w[b].d) * a[b].d) * isum +
+           static_cast<double>(quant::f16::to_float(w[b].m) * a[b].d) * asum;
+  }
+  return static_cast<float>(sum);
+}
+
+// and the int8 decode (q8x4_act: value j of block k at lo[16 k + j], value
+// j + 16 at hi[16 k + j]), block by block in value order.
+template <class Block, class Code>
+float min_reference_gemv(const Block* w, const q8x4_act* a, std::size_t n, Code code) {
+  double sum = 0.0;
+  for (std::size_t b = 0; b < n / 32; ++b) {
+    const q8x4_act& x = a[b / 4];
+    const std::size_t k = b % 4;
+    std::int32_t isum = 0, asum = 0;
+    for (std::size_t j = 0; j < 32; ++j) {
+      const int v = j < 16 ? x.lo[16 * k + j] : x.hi[16 * k + j - 16];
+      isum += code(w[b], j) * v;
+      asum += v;
+    }
+    const double dx = x.d[4 * k] / qdetail::f16_fold;
+    sum += static_cast<double>(quant::f16::to_float(w[b].d)) * dx * isum +
+           static_cast<double>(quant::f16::to_float(w[b].m)) * dx * asum;
+  }
+  return static_cast<float>(sum);
+}
+
+struct reference {
+  static float reference_dot(const block* w, const q16_act* a, std::size_t n) {
+    return min_reference_dot(w, a, n, code);
+  }
+  static float reference_gemv(const block* w, const q8x4_act* a, std::size_t n) {
+    return min_reference_gemv(w, a, n, code);
   }
 };
 

@@ -38,15 +38,14 @@ struct int8_decode<int8_family::avx512vbmi> : decode_layout {
         w, w_stride * sizeof(block), a, n / 128, out,
         [&](const std::uint8_t* bytes, const qdetail::q8x4_regs& x, __m512 acc) {
           const auto* b = reinterpret_cast<const block*>(bytes);
-          const std::uint64_t h0 = high_bits(b[0]), h1 = high_bits(b[1]), h2 = high_bits(b[2]), h3 = high_bits(b[3]);
-          const __mmask64 lo_bits = (h0 & 0xffff) | (h1 & 0xffff) << 16 | (h2 & 0xffff) << 32 | h3 << 48;
-          const __mmask64 hi_bits = h0 >> 16 | (h1 >> 16) << 16 | (h2 >> 16) << 32 | (h3 >> 16) << 48;
+          const qdetail::byte_masks fifth =
+              qdetail::fifth_bit_masks(high_bits(b[0]), high_bits(b[1]), high_bits(b[2]), high_bits(b[3]));
           __m512i s0 = _mm512_loadu_si512(bytes), s1 = _mm512_loadu_si512(bytes + 24);
           qdetail::pin(s0, s1);  // for the scales' vpermw, not two more loads
           const __m512i q = _mm512_permutex2var_epi8(s0, gi, s1);
           const __m512i ql4 = _mm512_and_si512(q, m4), qh4 = qdetail::high_nibbles(q);
-          const __m512i ql = _mm512_mask_add_epi8(ql4, lo_bits, ql4, sixteen);
-          const __m512i qhi = _mm512_mask_add_epi8(qh4, hi_bits, qh4, sixteen);
+          const __m512i ql = _mm512_mask_add_epi8(ql4, fifth.lo, ql4, sixteen);
+          const __m512i qhi = _mm512_mask_add_epi8(qh4, fifth.hi, qh4, sixteen);
           const __m512i isum = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(x.corr, ql, x.lo), qhi, x.hi);
           return qdetail::add_scaled(isum, _mm512_maskz_permutex2var_epi16(0xaaaaaaaa, s0, si, s1), x.d, acc);
         },

@@ -7,6 +7,7 @@
 
 #include "glm4/kernels/activations/q16.hpp"
 #include "glm4/kernels/int_helpers.hpp"
+#include "glm4/kernels/q4_1/dot_portable.hpp"
 #include "glm4/kernels/q5_0/dot_portable.hpp"
 #include "glm4/kernels/targets.hpp"
 #include "glm4/quant/q5_1.hpp"
@@ -16,19 +17,13 @@ namespace glm4::inline GLM4_TARGET::kernels::q5_1_kernels {
 using block = quant::q5_1::block;
 
 struct portable {
-  // Nibbles plus 16 where the fifth bit is set (q5_0's add_fifth_bits), the
-  // widening int16 dot product, and the block's activation sum for the
-  // minimum.
+  // q4_1's loop (q4_1/dot_portable.hpp) with the nibbles plus 16 where the
+  // fifth bit is set (q5_0's add_fifth_bits).
   static float portable_dot(const block* w, const q16_act* a, std::size_t n) {
-    float sum = 0.0f;
-    alignas(16) std::int8_t q[32];
-    for (std::size_t b = 0; b < n / 32; ++b) {
-      qdetail::split_nibbles(w[b].qs, 16, q, q + 16, 0);
-      q5_0_kernels::add_fifth_bits(w[b].qh, q);
-      sum += a[b].d * (qdetail::half_to_float(w[b].d) * static_cast<float>(qdetail::idot(q, a[b].qs, 32)) +
-                       qdetail::half_to_float(w[b].m) * static_cast<float>(qdetail::sum32(a[b].qs)));
-    }
-    return sum;
+    return q4_1_kernels::portable_min_dot(w, a, n, [](const block& b, std::int8_t* q) {
+      qdetail::split_nibbles(b.qs, 16, q, q + 16, 0);
+      q5_0_kernels::add_fifth_bits(b.qh, q);
+    });
   }
 };
 

@@ -17,6 +17,7 @@
 #include "glm4/kernels/activations/q16.hpp"
 #include "glm4/kernels/activations/q8x4.hpp"
 #include "glm4/kernels/int8_decode.hpp"
+#include "glm4/kernels/q4_1/reference.hpp"
 #include "glm4/kernels/targets.hpp"
 #include "glm4/quant/five_bit_codes.hpp"
 #include "glm4/quant/q5_1.hpp"
@@ -28,41 +29,16 @@ using block = quant::q5_1::block;
 // The block's fifth bits: bit j is value j's.
 inline std::uint32_t high_bits(const block& b) { return quant::five_bit::high_bits(b.qh); }
 
-struct reference {
-  // The int16 dot (q16_act).
-  static float reference_dot(const block* w, const q16_act* a, std::size_t n) {
-    double sum = 0.0;
-    for (std::size_t b = 0; b < n / 32; ++b) {
-      const std::uint32_t qh = high_bits(w[b]);
-      std::int32_t isum = 0, asum = 0;
-      for (std::size_t j = 0; j < 32; ++j) {
-        isum += quant::five_bit::code(w[b].qs, qh, j) * a[b].qs[j];
-        asum += a[b].qs[j];
-      }
-      sum += static_cast<double>(quant::f16::to_float(w[b].d) * a[b].d) * isum +
-             static_cast<double>(quant::f16::to_float(w[b].m) * a[b].d) * asum;
-    }
-    return static_cast<float>(sum);
-  }
+// Code j of the block.
+inline int code(const block& b, std::size_t j) { return quant::five_bit::code(b.qs, high_bits(b), j); }
 
-  // The int8 decode (q8x4_act), block by block in value order.
+// q4_1's references (q4_1/reference.hpp) with these codes.
+struct reference {
+  static float reference_dot(const block* w, const q16_act* a, std::size_t n) {
+    return q4_1_kernels::min_reference_dot(w, a, n, code);
+  }
   static float reference_gemv(const block* w, const q8x4_act* a, std::size_t n) {
-    double sum = 0.0;
-    for (std::size_t b = 0; b < n / 32; ++b) {
-      const q8x4_act& x = a[b / 4];
-      const std::size_t k = b % 4;
-      const std::uint32_t qh = high_bits(w[b]);
-      std::int32_t isum = 0, asum = 0;
-      for (std::size_t j = 0; j < 16; ++j) {
-        isum += quant::five_bit::code(w[b].qs, qh, j) * x.lo[16 * k + j] +
-                quant::five_bit::code(w[b].qs, qh, j + 16) * x.hi[16 * k + j];
-        asum += x.lo[16 * k + j] + x.hi[16 * k + j];
-      }
-      const double dx = x.d[4 * k] / qdetail::f16_fold;
-      sum += static_cast<double>(quant::f16::to_float(w[b].d)) * dx * isum +
-             static_cast<double>(quant::f16::to_float(w[b].m)) * dx * asum;
-    }
-    return static_cast<float>(sum);
+    return q4_1_kernels::min_reference_gemv(w, a, n, code);
   }
 };
 

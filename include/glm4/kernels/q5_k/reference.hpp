@@ -1,5 +1,6 @@
 // q5_k's scalar integer references: the twins the tests hold every target's
-// kernels to (int16 dot: reference_dot; int8 decode: reference_gemv). Per
+// kernels to (int16 dot: reference_dot; int8 decode: reference_gemv), q4_k's
+// with q5_k's codes. Per
 // 256-value super-block with sub-blocks s = 0..7 of 32 values,
 // x = d sc[s] q - dmin mn[s], q in [0, 31]: q4_k's sums (kernels/q4_k.hpp)
 // with 5-bit codes, value j of sub-block s being
@@ -17,6 +18,7 @@
 
 #include "glm4/kernels/activations/q16k.hpp"
 #include "glm4/kernels/activations/q8k.hpp"
+#include "glm4/kernels/q4_k/reference.hpp"
 #include "glm4/kernels/targets.hpp"
 #include "glm4/quant/q5_k.hpp"
 
@@ -32,43 +34,11 @@ inline int code(const block& b, int s, int j) {
 }
 
 struct reference {
-  // The int16 dot (min terms from the activations themselves, super-block
-  // sums in int64).
   static float reference_dot(const block* w, const activation* a, std::size_t n) {
-    double sum = 0.0;
-    for (std::size_t b = 0; b < n / 256; ++b) {
-      std::int64_t isum = 0, msum = 0;
-      for (int s = 0; s < 8; ++s) {
-        const auto sm = quant::k_quants::get_scale_min(w[b].scales, s);
-        const std::int16_t* x = a[b].qs + 32 * s;
-        std::int32_t qs = 0, xs = 0;
-        for (int j = 0; j < 32; ++j) {
-          qs += code(w[b], s, j) * x[j];
-          xs += x[j];
-        }
-        isum += static_cast<std::int64_t>(sm.scale) * qs;
-        msum += static_cast<std::int64_t>(sm.min) * xs;
-      }
-      sum += static_cast<double>(a[b].d * quant::f16::to_float(w[b].d)) * static_cast<double>(isum) -
-             static_cast<double>(a[b].d * quant::f16::to_float(w[b].dmin)) * static_cast<double>(msum);
-    }
-    return static_cast<float>(sum);
+    return q4_k_kernels::scale_min_reference_dot(w, a, n, code);
   }
-
-  // The int8 decode (q8k_act activations), sub-block by sub-block.
   static float reference_gemv(const block* w, const q8k_act* a, std::size_t n) {
-    double sum = 0.0;
-    for (std::size_t b = 0; b < n / 256; ++b) {
-      for (int s = 0; s < 8; ++s) {
-        const auto sm = quant::k_quants::get_scale_min(w[b].scales, s);
-        const std::int8_t* x = a[b].sub_block(static_cast<std::size_t>(s));
-        std::int32_t isum = 0;
-        for (int j = 0; j < 32; ++j) isum += code(w[b], s, j) * x[j];
-        sum += static_cast<double>(quant::f16::to_float(w[b].d)) * sm.scale * a[b].d * isum -
-               static_cast<double>(quant::f16::to_float(w[b].dmin)) * sm.min * a[b].dsum[8 + s];
-      }
-    }
-    return static_cast<float>(sum);
+    return q4_k_kernels::scale_min_reference_gemv(w, a, n, code);
   }
 };
 

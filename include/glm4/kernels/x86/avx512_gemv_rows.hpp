@@ -68,6 +68,18 @@ inline __m512i high_nibbles(__m512i v) {
   return _mm512_gf2p8affine_epi64_epi8(v, _mm512_set1_epi64(0x1020408000000000ll), 0);
 }
 
+// The fifth bits of four q5_0 / q5_1 blocks (each block's high_bits) as
+// byte masks of the codes the decode kernels gather: byte 16 k + j of the
+// low-nibble vector <-> bit j of block k's bits, of the high-nibble vector
+// <-> bit j + 16.
+struct byte_masks {
+  __mmask64 lo, hi;
+};
+inline byte_masks fifth_bit_masks(std::uint64_t h0, std::uint64_t h1, std::uint64_t h2, std::uint64_t h3) {
+  return {(h0 & 0xffff) | (h1 & 0xffff) << 16 | (h2 & 0xffff) << 32 | h3 << 48,
+          h0 >> 16 | (h1 >> 16) << 16 | (h2 >> 16) << 32 | (h3 >> 16) << 48};
+}
+
 // The last step of the kernels of blocks with an f16 scale (q4_0, q5_0,
 // q8_0): acc + isum * dw * dx, lane by lane. dw_high holds each lane's f16
 // weight scale in its high 16 bits (the odd words of a zero-masked vpermw),
