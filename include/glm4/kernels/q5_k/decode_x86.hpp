@@ -16,8 +16,7 @@ struct x86_decode : decode_layout {
   template <std::size_t R>
   requires(R == 1 || R == 2) static void gemv_dot(const block* w, std::size_t w_stride, const gemv_activation* a,
                                                   std::size_t n, float* out) {
-    q4_k_kernels::avx2_scale_min_gemv<R>(w, w_stride, a, n, out,
-                                         [](const block& b) { return [&b](int c) { return avx2_chunk_codes(b, c); }; });
+    q4_k_kernels::avx2_scale_min_gemv<R>(w, w_stride, a, n, out, avx2_codes);
   }
 };
 

@@ -14,23 +14,26 @@
 
 namespace glm4::inline GLM4_TARGET::kernels::q5_k_kernels {
 
-// The codes of chunk c of b as two vectors of bytes (sub-blocks 2c, 2c + 1).
-inline q4_k_kernels::chunk_codes avx2_chunk_codes(const block& b, int c) {
-  const __m256i m4 = _mm256_set1_epi8(0x0f);
-  const __m256i bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * c));
-  const __m256i high =
-      _mm256_srl_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qh)), _mm_cvtsi32_si128(2 * c));
-  // bit 0 (1) of each byte to bit 4: within the byte, so 16-bit shifts serve
-  const __m256i fifth_lo = _mm256_slli_epi16(_mm256_and_si256(high, _mm256_set1_epi8(1)), 4);
-  const __m256i fifth_hi = _mm256_slli_epi16(_mm256_and_si256(high, _mm256_set1_epi8(2)), 3);
-  return {{_mm256_or_si256(_mm256_and_si256(bits, m4), fifth_lo),
-           _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(bits, 4), m4), fifth_hi)}};
+// The codes of b's chunks, as q4_k's x86 loops take them: qh loaded once
+// per super-block, then per chunk c two vectors of bytes (sub-blocks 2c,
+// 2c + 1).
+inline auto avx2_codes(const block& b) {
+  const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qh));
+  return [&b, qh](int c) {
+    const __m256i m4 = _mm256_set1_epi8(0x0f);
+    const __m256i bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * c));
+    const __m256i high = _mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * c));
+    // bit 0 (1) of each byte to bit 4: within the byte, so 16-bit shifts serve
+    const __m256i fifth_lo = _mm256_slli_epi16(_mm256_and_si256(high, _mm256_set1_epi8(1)), 4);
+    const __m256i fifth_hi = _mm256_slli_epi16(_mm256_and_si256(high, _mm256_set1_epi8(2)), 3);
+    return q4_k_kernels::chunk_codes{{_mm256_or_si256(_mm256_and_si256(bits, m4), fifth_lo),
+                                      _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(bits, 4), m4), fifth_hi)}};
+  };
 }
 
 struct x86_dot : portable {
   static float dot(const block* w, const activation* a, std::size_t n) {
-    return q4_k_kernels::avx2_scale_min_dot(
-        w, a, n, [](const block& b) { return [&b](int c) { return avx2_chunk_codes(b, c); }; });
+    return q4_k_kernels::avx2_scale_min_dot(w, a, n, avx2_codes);
   }
 };
 
