@@ -13,9 +13,9 @@
 // TYPE: any of quant::known_formats (f32 f16 bf16 q8_0 q4_0 ...), or q4_k_m /
 // q5_k_m for llama.cpp's mixes (attn_v / ffn_down in q6_k on use_more_bits
 // layers, output in q6_k). A weight whose rows are not whole blocks of its
-// type falls back as llama.cpp's quantize does (q4_k -> q5_0, q5_k -> q5_1,
-// q6_k -> q8_0), so GLM-4-9B's ffn_down (13696 columns) is q5_0 / q8_0 in
-// Q4_K_M and q5_1 / q8_0 in Q5_K_M. Norms and biases are f32. The
+// type falls back as llama.cpp's quantize does (convert::stored_type: q4_k
+// -> q5_0, q5_k -> q5_1, q6_k -> q8_0), so GLM-4-9B's ffn_down (13696
+// columns) is q5_0 / q8_0 in Q4_K_M and q5_1 / q8_0 in Q5_K_M. Norms and biases are f32. The
 // tokenizer is a minimal valid gpt2 BPE vocabulary (pre "glm4"): the 256
 // byte tokens, filler tokens, and GLM-4's special tokens at their usual ids
 // (<|endoftext|> = vocab - 223); no merges, so text tokenizes to bytes.
@@ -302,19 +302,11 @@ int main(int argc, char** argv) {
       ggml_type t = ggml_type::f32;
       if (shape.size() == 2) {
         t = glm4::convert::weight_type(rules, canonical, "model.embed_tokens.", false, s.num_layers);
-        const auto fits = [&](ggml_type u) {
-          return shape[1] % static_cast<std::int64_t>(quant::traits_of(u).block_elems) == 0;
-        };
-        if (!fits(t)) {  // llama.cpp's tensor_type_fallback
-          const ggml_type want = t;
-          t = t == ggml_type::q4_k   ? ggml_type::q5_0
-              : t == ggml_type::q5_k ? ggml_type::q5_1
-              : t == ggml_type::q6_k ? ggml_type::q8_0
-                                     : ggml_type::f16;
-          if (!fits(t)) t = ggml_type::f16;
-          if (!fallback_noted.contains(want))
-            std::cerr << "note: rows of " << shape[1] << " are not whole " << quant::type_name(want) << " blocks: "
-                      << quant::type_name(t) << " instead (" << canonical << " and alike)\n";
+        const ggml_type want = t;
+        t = glm4::convert::stored_type(want, shape[1]);
+        if (t != want && !fallback_noted.contains(want)) {
+          std::cerr << "note: rows of " << shape[1] << " are not whole " << quant::type_name(want) << " blocks: "
+                    << quant::type_name(t) << " instead (" << canonical << " and alike)\n";
           fallback_noted.insert(want);
         }
       }

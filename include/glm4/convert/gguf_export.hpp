@@ -17,8 +17,9 @@
 //   format's own quantizer (the same bytes glm4.hpp's loader would
 //   produce), or copied when the source holds it in that format already
 //   (GLM-130B's INT4 as q4_0: its blocks would not survive re-quantizing); a
-//   weight whose rows are not a whole number of the format's blocks stays
-//   f16 (reported through `warn`); 1-D tensors (norms, biases) f32;
+//   weight whose rows are not a whole number of the format's blocks falls
+//   back as llama-quantize's does (stored_type; reported through `warn`);
+//   1-D tensors (norms, biases) f32;
 // - the {arch}.* hyper-parameters shape_from_gguf and llama.cpp read,
 //   general.file_type / quantization_version, and the tokenizer as
 //   llama.cpp's Glm4 converter writes it (gpt2 BPE, pre "glm4").
@@ -69,7 +70,7 @@ struct gguf_export_options {
   std::string name;      // general.name (default: the folder's name)
   // Called as each tensor is written (at write time, in file order).
   std::function<void(const gguf_export_progress&)> progress;
-  // Called for each notice (a weight kept in f16, no tokenizer.json ...).
+  // Called for each notice (a weight stored in a fallback type, no tokenizer.json ...).
   std::function<void(const std::string&)> warn;
 };
 
@@ -253,14 +254,11 @@ inline void export_gguf(const std::filesystem::path& model_dir, const std::files
     const std::string gname = io::gguf_tensor_name(canonical, arch);
     quant::ggml_type type = quant::ggml_type::f32;
     if (t.shape.size() == 2) {
-      type = weight_type(o.rules, canonical, embedding, glm130b, s.num_layers);
-      const auto cols = static_cast<std::size_t>(t.shape[1]);
-      if (cols % quant::traits_of(type).block_elems != 0) {
-        if (o.warn)
-          o.warn(gname + ": rows of " + std::to_string(cols) + " values are not a whole number of " +
-                 quant::type_name(type) + " blocks; kept in f16");
-        type = quant::ggml_type::f16;
-      }
+      const quant::ggml_type wanted = weight_type(o.rules, canonical, embedding, glm130b, s.num_layers);
+      type = stored_type(wanted, t.shape[1]);
+      if (type != wanted && o.warn)
+        o.warn(gname + ": rows of " + std::to_string(t.shape[1]) + " values are not a whole number of " +
+               quant::type_name(wanted) + " blocks; stored as " + quant::type_name(type));
     } else if (t.shape.size() != 1) {
       throw format_error(src.describe() + ": tensor '" + t.file_name + "' has " + std::to_string(t.shape.size()) +
                          " dimensions; GLM weights have 1 or 2");

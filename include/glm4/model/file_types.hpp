@@ -39,9 +39,10 @@ template <q::block_format Base>
 using legacy = scheme<any_of<Base, q::q6_k, q::q8_0>, Base, Base, any_of<q::q6_k, q::q8_0, Base>>;
 
 // Q4_K_S / Q4_K_M, Q5_K_S / Q5_K_M: `Layers` for attention and FFN
-// matrices, `Embedding` for token_embd (the base type or its fallback).
-template <class Embedding, class Layers>
-using k_mix = scheme<Embedding, Layers, Layers, any_of<q::q6_k, q::q8_0>>;
+// matrices, `Embedding` for token_embd (the base type or its fallback), the
+// output Q6_K, Q8_0 or (`--pure`, glm4 quantize's _S) the base type.
+template <q::block_format Base, class Embedding, class Layers>
+using k_mix = scheme<Embedding, Layers, Layers, any_of<q::q6_k, q::q8_0, Base>>;
 }  // namespace detail
 
 struct f32 {
@@ -77,13 +78,13 @@ struct q5_0 {
 struct q4_k {
   static constexpr std::string_view name = "Q4_K";
   using scheme = detail::k_mix<
-      weights::any_of<quant::q4_k, quant::q5_0, quant::q6_k, quant::q8_0>,
+      quant::q4_k, weights::any_of<quant::q4_k, quant::q5_0, quant::q6_k, quant::q8_0>,
       weights::any_of<quant::q4_k, quant::q5_k, quant::q6_k, quant::q5_0, quant::q5_1, quant::q8_0>>;
 };
 // Q5_K_S and Q5_K_M.
 struct q5_k {
   static constexpr std::string_view name = "Q5_K";
-  using scheme = detail::k_mix<weights::any_of<quant::q5_k, quant::q5_1, quant::q6_k, quant::q8_0>,
+  using scheme = detail::k_mix<quant::q5_k, weights::any_of<quant::q5_k, quant::q5_1, quant::q6_k, quant::q8_0>,
                                 weights::any_of<quant::q5_k, quant::q6_k, quant::q5_1, quant::q8_0>>;
 };
 struct q6_k {
