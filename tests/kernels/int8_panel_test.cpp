@@ -2,8 +2,9 @@
 //   - each format's unpacker gives scale * u + offset == the format's own
 //     decoder, value for value (exact in float);
 //   - quantize_q8 (SIMD) equals its scalar reference bit for bit;
-//   - the SIMD tile (AVX-512 VNNI; a skipped case elsewhere) equals the
-//     scalar tile reference up to float summation order;
+//   - the SIMD tile (AVX-512 VNNI, AVX2; a skipped case elsewhere) equals
+//     the scalar tile reference up to float summation order, also at the
+//     largest codes and activations (AVX2's int16 sums);
 //   - matmul's panel path (rows not a multiple of 16, bias, token counts off
 //     the tile sizes) equals a double-precision product of the decoded
 //     weights with the decoded int8 activations.
@@ -14,7 +15,11 @@
 #include <boost/test/unit_test.hpp>
 #endif
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <string_view>
+#include <tuple>
 #include <random>
 #include <vector>
 
@@ -45,18 +50,42 @@ struct quantized {
 
 using panel_formats = std::tuple<q::q4_0, q::q5_0, q::q4_1, q::q5_1, q::q8_0, q::q4_k, q::q5_k>;
 
-// The SIMD tile, which only AVX-512 VNNI builds compile (the preprocessor:
-// the name exists nowhere else).
+// The SIMD tile, which only x86 builds compile (the preprocessor: the name
+// exists nowhere else).
 template <std::size_t T>
 void simd_panel_tile(const k::panel_block* p, std::size_t nb, const k::q8_act* a, std::size_t a_stride, float* out) {
-#if defined(GLM4_QDOT_AVX512VNNI)
+#if defined(GLM4_INT8_PANEL)
   k::qdetail::panel_tile<T>(p, nb, a, a_stride, out);
 #endif
 }
 
+#if defined(GLM4_INT8_PANEL)
+constexpr std::size_t tile_tokens = k::qdetail::panel_tile_tokens;
+#else
+constexpr std::size_t tile_tokens = 1;
+#endif
+
+// The SIMD tile at the sizes one_panel runs (1, 4, the target's own) against
+// the scalar tile.
+void check_tile_sizes(const std::vector<k::panel_block>& panel, const std::vector<k::q8_act>& a, std::size_t nb,
+                      float rel, std::string_view what) {
+  const std::size_t tokens = a.size() / nb;
+  std::vector<float> ref(tokens * 16);
+  k::qdetail::panel_tile_reference(panel.data(), nb, a.data(), nb, tokens, ref.data());
+  const auto check = [&]<std::size_t T>() {
+    std::vector<float> out(T * 16);
+    simd_panel_tile<T>(panel.data(), nb, a.data(), nb, out.data());
+    for (std::size_t i = 0; i < T * 16; ++i)
+      BOOST_TEST(std::fabs(out[i] - ref[i]) <= rel * (std::fabs(ref[i]) + 1.0f), what << " T=" << T << " i=" << i);
+  };
+  check.template operator()<1>();
+  check.template operator()<4>();
+  check.template operator()<tile_tokens>();
+}
+
 template <class F>
 void check_simd_tile() {
-  const std::size_t cols = 1024, nb = cols / 32, tokens = 12;
+  const std::size_t cols = 1024, nb = cols / 32, tokens = std::max<std::size_t>(4, tile_tokens);
   quantized<F> w(16, cols, 21);
   std::vector<k::panel_block> panel(nb);
   std::vector<std::uint8_t> u(cols);
@@ -65,20 +94,30 @@ void check_simd_tile() {
   const auto x = random_activations(tokens * cols, 22);
   std::vector<k::q8_act> a(tokens * nb);
   for (std::size_t i = 0; i < a.size(); ++i) k::qdetail::quantize_q8(x.data() + 32 * i, a[i]);
-
-  std::vector<float> ref(tokens * 16);
-  k::qdetail::panel_tile_reference(panel.data(), nb, a.data(), nb, tokens, ref.data());
-  const auto check = [&]<std::size_t T>() {
-    std::vector<float> out(T * 16);
-    simd_panel_tile<T>(panel.data(), nb, a.data(), nb, out.data());
-    for (std::size_t i = 0; i < T * 16; ++i)
-      BOOST_TEST(std::fabs(out[i] - ref[i]) <= 1e-5f * (std::fabs(ref[i]) + 1.0f), F::name << " T=" << T << " i=" << i);
-  };
-  check.template operator()<1>();
-  check.template operator()<4>();
-  check.template operator()<12>();
+  check_tile_sizes(panel, a, nb, 1e-5f, F::name);
 }
 
+// Every code at the target's largest and every activation at +-127 (one sign
+// per token, then alternating): the integer sums at their bounds, exact in
+// float (scale 1, offset 0).
+void check_simd_tile_at_the_bounds() {
+  const std::size_t nb = 8, tokens = std::max<std::size_t>(4, tile_tokens);
+  std::vector<k::panel_block> panel(nb);
+  for (auto& block : panel) {
+    std::memset(block.u, static_cast<int>(k::panel_max_code), sizeof block.u);
+    std::fill_n(block.scale, 16, 1.0f);
+    std::fill_n(block.offset, 16, 0.0f);
+  }
+  std::vector<k::q8_act> a(tokens * nb);
+  for (std::size_t t = 0; t < tokens; ++t)
+    for (std::size_t b = 0; b < nb; ++b) {
+      auto& x = a[t * nb + b];
+      x.d = 1.0f;
+      x.dsum = 0.0f;
+      for (int j = 0; j < 32; ++j) x.qs[j] = static_cast<std::int8_t>(t % 3 == 0 ? 127 : t % 3 == 1 ? -127 : j % 2 ? 127 : -127);
+    }
+  check_tile_sizes(panel, a, nb, 0.0f, "bounds");
+}
 }  // namespace
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(unpacked_values_decode_like_the_format, F, panel_formats) {
@@ -112,15 +151,13 @@ BOOST_AUTO_TEST_CASE(int8_activations_match_the_scalar_reference) {
 }
 
 BOOST_AUTO_TEST_CASE(simd_tile_matches_the_scalar_tile,
-                     *skip_unless_compiled(k::int16_target == k::int16_family::avx512vnni,
-                                           "the int8 panel tile (AVX-512 VNNI)")) {
-  check_simd_tile<q::q4_0>();
-  check_simd_tile<q::q5_0>();
-  check_simd_tile<q::q4_1>();
-  check_simd_tile<q::q5_1>();
-  check_simd_tile<q::q8_0>();
-  check_simd_tile<q::q4_k>();
-  check_simd_tile<q::q5_k>();
+                     *skip_unless_compiled(k::panel_max_code > 0, "an int8 panel tile (AVX-512 VNNI, AVX2)")) {
+  // Each format the target sends through the panels (AVX2: not q8_0).
+  const auto check = []<class F>(F) {
+    if constexpr (k::has_int8_panel<F>) check_simd_tile<F>();
+  };
+  std::apply([&](auto... f) { (check(f), ...); }, panel_formats{});
+  check_simd_tile_at_the_bounds();
 }
 
 // Through matmul (runtime/matmul.hpp), whichever path the target takes for n >= 16.

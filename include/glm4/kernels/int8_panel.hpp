@@ -1,7 +1,8 @@
 // Prefill's matrix-matrix product for the integer formats: weights unpacked
 // into 16-row panels of unsigned bytes, activations quantized to int8, and a
-// register tile of 16 rows x T tokens built from vpdpbusd (64 multiply-adds
-// per instruction, twice the int16 kernels' rate).
+// register tile of 16 rows x T tokens: vpdpbusd on AVX-512 VNNI (64
+// multiply-adds per instruction, twice the int16 kernels' rate), vpmaddubsw
+// on AVX2 (x86/panel_tile_*.hpp).
 //
 // Decode streams each weight once, so its kernels (the formats' gemv_dot)
 // read the file's blocks in place. Prefill reuses every weight for each
@@ -73,12 +74,14 @@ struct alignas(64) panel_block {
 static_assert(sizeof(panel_block) == 640);
 
 // Per format: unpack(w, nb32, u, scale, offset) writes a row's values as
-// u[32 b + j] and its block constants, for the row's nb32 blocks of 32.
+// u[32 b + j] and its block constants, for the row's nb32 blocks of 32;
+// max_code bounds u.
 template <quant::block_format F>
 struct panel_unpack;
 
 template <>
 struct panel_unpack<quant::q4_0> {
+  static constexpr unsigned max_code = 15;
   static void unpack(const quant::q4_0::block* w, std::size_t nb, std::uint8_t* u, float* scale, float* offset) {
     for (std::size_t b = 0; b < nb; ++b, u += 32) {
       qdetail::split_nibbles(w[b].qs, 16, reinterpret_cast<std::int8_t*>(u), reinterpret_cast<std::int8_t*>(u + 16), 0);
@@ -90,6 +93,7 @@ struct panel_unpack<quant::q4_0> {
 
 template <>
 struct panel_unpack<quant::q5_0> {
+  static constexpr unsigned max_code = 31;
   static void unpack(const quant::q5_0::block* w, std::size_t nb, std::uint8_t* u, float* scale, float* offset) {
     for (std::size_t b = 0; b < nb; ++b, u += 32) {
       qdetail::split_nibbles(w[b].qs, 16, reinterpret_cast<std::int8_t*>(u), reinterpret_cast<std::int8_t*>(u + 16), 0);
@@ -102,6 +106,7 @@ struct panel_unpack<quant::q5_0> {
 
 template <>
 struct panel_unpack<quant::q4_1> {
+  static constexpr unsigned max_code = 15;
   static void unpack(const quant::q4_1::block* w, std::size_t nb, std::uint8_t* u, float* scale, float* offset) {
     for (std::size_t b = 0; b < nb; ++b, u += 32) {
       qdetail::split_nibbles(w[b].qs, 16, reinterpret_cast<std::int8_t*>(u), reinterpret_cast<std::int8_t*>(u + 16), 0);
@@ -113,6 +118,7 @@ struct panel_unpack<quant::q4_1> {
 
 template <>
 struct panel_unpack<quant::q5_1> {
+  static constexpr unsigned max_code = 31;
   static void unpack(const quant::q5_1::block* w, std::size_t nb, std::uint8_t* u, float* scale, float* offset) {
     for (std::size_t b = 0; b < nb; ++b, u += 32) {
       qdetail::split_nibbles(w[b].qs, 16, reinterpret_cast<std::int8_t*>(u), reinterpret_cast<std::int8_t*>(u + 16), 0);
@@ -125,6 +131,7 @@ struct panel_unpack<quant::q5_1> {
 
 template <>
 struct panel_unpack<quant::q8_0> {
+  static constexpr unsigned max_code = 255;
   static void unpack(const quant::q8_0::block* w, std::size_t nb, std::uint8_t* u, float* scale, float* offset) {
     for (std::size_t b = 0; b < nb; ++b, u += 32) {
       for (std::size_t j = 0; j < 32; ++j) u[j] = static_cast<std::uint8_t>(w[b].qs[j] ^ 0x80);  // q + 128
@@ -157,6 +164,7 @@ void unpack_scale_min_panel(const Block* w, std::size_t nb32, std::uint8_t* u, f
 
 template <>
 struct panel_unpack<quant::q4_k> {
+  static constexpr unsigned max_code = 15;
   static void unpack(const quant::q4_k::block* w, std::size_t nb32, std::uint8_t* u, float* scale, float* offset) {
     // chunk c (32 bytes): sub-block 2c in the low nibbles, 2c + 1 in the high
     qdetail::unpack_scale_min_panel(w, nb32, u, scale, offset,
@@ -168,18 +176,25 @@ struct panel_unpack<quant::q4_k> {
 
 template <>
 struct panel_unpack<quant::q5_k> {
+  static constexpr unsigned max_code = 31;
   static void unpack(const quant::q5_k::block* w, std::size_t nb32, std::uint8_t* u, float* scale, float* offset) {
     qdetail::unpack_scale_min_panel(w, nb32, u, scale, offset, q5_k_kernels::unpack_chunk);
   }
 };
 
-// Formats matmul sends through the panel path: those with an unpacker, on
-// targets with a tile kernel (AVX-512 VNNI: x86/panel_tile_avx512vnni.hpp);
-// elsewhere prefill keeps the formats' int16 tiles.
+// The largest code a target's tile multiplies without overflow: vpdpbusd
+// sums in int32, any byte; vpmaddubsw's int16 sums of four groups hold
+// 4 * 2 * 31 * 127 < 2^15, codes of up to 5 bits (q8_0 stays on AVX2's int16
+// path).
+inline constexpr unsigned panel_max_code = int16_target == int16_family::avx512vnni ? 255
+                                           : int16_target == int16_family::avx2     ? 31
+                                                                                    : 0;
+
+// Formats matmul sends through the panel path: those with an unpacker whose
+// codes the target's tile takes (GLM4_INT8_PANEL); elsewhere prefill keeps
+// the formats' int16 tiles.
 template <class F>
-concept has_int8_panel = int16_target == int16_family::avx512vnni&& requires {
-  panel_unpack<F>::unpack;
-};
+concept has_int8_panel = requires { panel_unpack<F>::unpack; } && panel_unpack<F>::max_code <= panel_max_code;
 
 // Batches of fewer tokens than this skip the panel path: unpacking a panel
 // costs about as much as a few tokens' multiply-adds on it.
@@ -230,4 +245,6 @@ inline void panel_tile_reference(const panel_block* p, std::size_t nb, const q8_
 
 #if defined(GLM4_QDOT_AVX512VNNI)
 #include "glm4/kernels/x86/panel_tile_avx512vnni.hpp"
+#elif defined(GLM4_QDOT_AVX2)
+#include "glm4/kernels/x86/panel_tile_avx2.hpp"
 #endif

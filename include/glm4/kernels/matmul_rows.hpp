@@ -93,7 +93,7 @@ void gemv_rows(const matrix<F>& w, const typename dot_traits<F>::gemv_activation
     for (r = r0; r < r1; ++r) y[r] += bias[r];
 }
 
-#if defined(GLM4_QDOT_AVX512VNNI)
+#if defined(GLM4_INT8_PANEL)
 // The panel path's activations: one row of `cols` floats to q8 blocks.
 inline void prepare_panel_row(const float* x, q8_act* a, std::size_t cols) {
   for (std::size_t b = 0; b < cols / 32; ++b) qdetail::quantize_q8(x + 32 * b, a[b]);
@@ -101,8 +101,9 @@ inline void prepare_panel_row(const float* x, q8_act* a, std::size_t cols) {
 
 // The panel path: unpacks the 16-row panel starting at weight row r0 and runs
 // the n activation rows (prepared by prepare_panel_row, cols / 32 blocks
-// apart) over it in tiles of 12 tokens (4 and 1 for the rest), into y's
-// columns [r0, r0 + 16) (+ bias); y has w.rows() columns.
+// apart) over it in tiles of the target's panel_tile_tokens (then 4 and 1
+// for the rest), into y's columns [r0, r0 + 16) (+ bias); y has w.rows()
+// columns.
 template <quant::block_format F>
   requires has_int8_panel<F>
 void one_panel(const matrix<F>& w, std::size_t r0, const q8_act* a, std::size_t n, float* y, const float* bias) {
@@ -126,8 +127,10 @@ void one_panel(const matrix<F>& w, std::size_t r0, const q8_act* a, std::size_t 
         y[(t0 + t) * rows + r0 + r] = out[t * panel_rows + r] + (bias ? bias[r0 + r] : 0.0f);
   };
   std::size_t t = 0;
-  for (; t + 12 <= n; t += 12) run.template operator()<12>(t);
-  for (; t + 4 <= n; t += 4) run.template operator()<4>(t);
+  constexpr std::size_t tokens = qdetail::panel_tile_tokens;
+  for (; t + tokens <= n; t += tokens) run.template operator()<tokens>(t);
+  if constexpr (tokens > 4)
+    for (; t + 4 <= n; t += 4) run.template operator()<4>(t);
   for (; t < n; ++t) run.template operator()<1>(t);
 }
 #endif

@@ -44,6 +44,11 @@
 #elif defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
 #define GLM4_QDOT_AVX2 1
 #endif
+// The int8 prefill panels (kernels/int8_panel.hpp) have a tile on both x86
+// int16 families: vpdpbusd on AVX-512 VNNI, vpmaddubsw on AVX2.
+#if defined(GLM4_QDOT_AVX512VNNI) || defined(GLM4_QDOT_AVX2)
+#define GLM4_INT8_PANEL 1
+#endif
 
 // --- the namespace tag -------------------------------------------------------
 #if defined(GLM4_GEMV_AVX512VBMI)

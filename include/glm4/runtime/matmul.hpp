@@ -27,7 +27,7 @@
 namespace glm4::inline GLM4_TARGET {
 
 namespace detail {
-#if defined(GLM4_QDOT_AVX512VNNI)
+#if defined(GLM4_INT8_PANEL)
 // Activations to int8 once, rows in parallel; then each thread takes whole
 // 16-row panels and runs the batch over them.
 template <quant::block_format F>
@@ -71,7 +71,7 @@ template <kernels::activation_precision P = kernels::int8_activations, quant::bl
 void matmul(const matrix<F>& w, const float* x, std::size_t n, float* y, thread_pool& pool,
             const float* bias = nullptr) {
   constexpr bool int8 = std::is_same_v<P, kernels::int8_activations>;
-#if defined(GLM4_QDOT_AVX512VNNI)
+#if defined(GLM4_INT8_PANEL)
   if constexpr (int8 && kernels::has_int8_panel<F>) {
     if (n >= kernels::int8_panel_min_tokens) return detail::panel_matmul(w, x, n, y, pool, bias);
   }

@@ -14,6 +14,10 @@
 
 namespace glm4::inline GLM4_TARGET::kernels::qdetail {
 
+// Tokens per tile in one_panel (matmul_rows.hpp): 12 accumulators, 12 int32
+// sums and the panel load of 32 registers.
+inline constexpr std::size_t panel_tile_tokens = 12;
+
 // 16 rows x T tokens. Per block: 8 loads of the panel, and per token 8
 // vpdpbusd with the token's four activations as an embedded broadcast, then
 // cvt + mul + 2 fmadd for the block's scale and offset.

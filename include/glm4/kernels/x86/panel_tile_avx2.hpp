@@ -1,0 +1,76 @@
+// The AVX2 tile of the int8 prefill panels (int8_panel.hpp; GLM4_QDOT_AVX2),
+// for codes of up to 5 bits (panel_max_code).
+//
+// A 256-bit register holds one group's four columns of 8 rows, so the tile
+// runs the panel's two 8-row halves one after the other. Per block, half and
+// token: 8 vpmaddubsw (codes as unsigned bytes times the token's four
+// activations, broadcast) whose int16 pair sums are added four groups at a
+// time (|sum| <= 4 * 2 * 31 * 127 < 2^15), 2 vpmaddwd against ones to int32,
+// then cvt + mul + 2 fmadd for the block's scale and offset.
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "glm4/kernels/activations/q8.hpp"
+#include "glm4/kernels/int8_panel.hpp"
+#include "glm4/kernels/targets.hpp"
+
+namespace glm4::inline GLM4_TARGET::kernels::qdetail {
+
+// Tokens per tile in one_panel (matmul_rows.hpp): 4 x (int16 sums, int32
+// sums, accumulators) and the operands fit AVX2's 16 registers.
+inline constexpr std::size_t panel_tile_tokens = 4;
+
+// Rows [8 half, 8 half + 8) of the panel x T tokens, into out[t * 16 + row].
+template <std::size_t T>
+inline void panel_half_tile(const panel_block* p, std::size_t nb, std::size_t half, const q8_act* a,
+                            std::size_t a_stride, float* out) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256 acc[T];
+  for (std::size_t t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
+  for (std::size_t b = 0; b < nb; ++b) {
+    __m256i isum[T];
+    // Unrolled, so that the arrays live in registers.
+#pragma GCC unroll 2
+    for (std::size_t g0 = 0; g0 < 8; g0 += 4) {
+      __m256i pairs[T];
+#pragma GCC unroll 4
+      for (std::size_t g = g0; g < g0 + 4; ++g) {
+        const __m256i w = _mm256_load_si256(reinterpret_cast<const __m256i*>(p[b].u[g][8 * half]));
+#pragma GCC unroll 16
+        for (std::size_t t = 0; t < T; ++t) {
+          std::int32_t four;
+          std::memcpy(&four, a[t * a_stride + b].qs + 4 * g, 4);
+          const __m256i prod = _mm256_maddubs_epi16(w, _mm256_set1_epi32(four));
+          pairs[t] = g == g0 ? prod : _mm256_add_epi16(pairs[t], prod);
+        }
+      }
+#pragma GCC unroll 16
+      for (std::size_t t = 0; t < T; ++t) {
+        const __m256i sums = _mm256_madd_epi16(pairs[t], ones);
+        isum[t] = g0 == 0 ? sums : _mm256_add_epi32(isum[t], sums);
+      }
+    }
+    const __m256 scale = _mm256_load_ps(p[b].scale + 8 * half), offset = _mm256_load_ps(p[b].offset + 8 * half);
+#pragma GCC unroll 16
+    for (std::size_t t = 0; t < T; ++t) {
+      const q8_act& x = a[t * a_stride + b];
+      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]), _mm256_mul_ps(scale, _mm256_set1_ps(x.d)), acc[t]);
+      acc[t] = _mm256_fmadd_ps(offset, _mm256_set1_ps(x.dsum), acc[t]);
+    }
+  }
+  for (std::size_t t = 0; t < T; ++t) _mm256_storeu_ps(out + t * panel_rows + 8 * half, acc[t]);
+}
+
+// 16 rows x T tokens, into out[t * 16 + r].
+template <std::size_t T>
+inline void panel_tile(const panel_block* p, std::size_t nb, const q8_act* a, std::size_t a_stride, float* out) {
+  panel_half_tile<T>(p, nb, 0, a, a_stride, out);
+  panel_half_tile<T>(p, nb, 1, a, a_stride, out);
+}
+
+}  // namespace glm4::inline GLM4_TARGET::kernels::qdetail
