@@ -19,14 +19,15 @@
 #      through pkg-config, test_package/ (the Conan recipe's test, without
 #      Conan); tests/consumer_subdir (add_subdirectory),
 #      tests/consumer_fetchcontent (FetchContent of this checkout); the vcpkg
-#      port's steps (scripts/test_vcpkg_port.sh);
+#      port's steps (scripts/test_vcpkg_port.sh); JOBS of them at once;
 #   6. ARM64 under qemu: the kernel and attention tests for NEON, +dotprod
 #      and SVE; the golden-logit, GGUF and GLM-130B tests and the glm4
 #      command (cmake/toolchains/aarch64-linux-gnu.cmake) with +dotprod;
 #   7. the kernel tests built for the other x86 targets (AVX2; AVX-512 VNNI
 #      without VBMI), run where the CPU has them.
-# JOBS (default 2) sets build and test parallelism; FUZZ_SECONDS (default
-# 20) each fuzz target's mutation time.
+# JOBS (default 2) sets build and test parallelism (stages 5-7 run their
+# one-compile steps JOBS at a time: scripts/parallel_jobs.sh); FUZZ_SECONDS
+# (default 20) each fuzz target's mutation time.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 JOBS=${JOBS:-2}
@@ -95,33 +96,41 @@ build_consumer() {  # NAME SOURCE_DIR [cmake args...]: configure, build, check, 
   local name=$1 src=$2
   shift 2
   cmake -S "$src" -B "$consumers/$name" "${consumer_flags[@]}" "$@"
-  cmake --build "$consumers/$name" -j "$JOBS" 2>&1 | tee "$consumers/$name.log"
+  cmake --build "$consumers/$name" -j 1 2>&1 | tee "$consumers/$name.log"
   bash scripts/check_consumer_build.sh "$consumers/$name.log" "$consumers/$name/consumer"
   "$consumers/$name/consumer" "$model"
 }
-build_consumer installed tests/consumer -DCMAKE_PREFIX_PATH="$prefix"
-build_consumer subdir tests/consumer_subdir
-build_consumer fetchcontent tests/consumer_fetchcontent
 # pkg-config, no CMake: the flags of the installed glm4.pc.
-export PKG_CONFIG_PATH="$prefix/share/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
-if pkg-config --libs glm4 | grep -q hwy; then
-  echo "pkg-config --libs glm4 links Highway: $(pkg-config --libs glm4)" >&2
-  exit 1
-fi
-# shellcheck disable=SC2046  # pkg-config's output is a list of flags
-g++ -std=c++20 -O2 -march=native $(pkg-config --cflags glm4) tests/consumer/main.cpp \
-  -o "$consumers/pkgconfig-consumer" $(pkg-config --libs glm4)
-bash scripts/check_consumer_build.sh /dev/null "$consumers/pkgconfig-consumer"
-"$consumers/pkgconfig-consumer" "$model"
-unset PKG_CONFIG_PATH
+build_pkgconfig_consumer() {
+  export PKG_CONFIG_PATH="$prefix/share/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+  if pkg-config --libs glm4 | grep -q hwy; then
+    echo "pkg-config --libs glm4 links Highway: $(pkg-config --libs glm4)" >&2
+    return 1
+  fi
+  # shellcheck disable=SC2046  # pkg-config's output is a list of flags
+  g++ -std=c++20 -O2 -march=native $(pkg-config --cflags glm4) tests/consumer/main.cpp \
+    -o "$consumers/pkgconfig-consumer" $(pkg-config --libs glm4)
+  bash scripts/check_consumer_build.sh /dev/null "$consumers/pkgconfig-consumer"
+  "$consumers/pkgconfig-consumer" "$model"
+}
 # The Conan recipe's test_package program, built without Conan (it writes its
 # own random GGUF, so it takes no argument).
-cmake -S test_package -B "$consumers/test_package" "${consumer_flags[@]}" -DCMAKE_PREFIX_PATH="$prefix"
-cmake --build "$consumers/test_package" -j "$JOBS" 2>&1 | tee "$consumers/test_package.log"
-bash scripts/check_consumer_build.sh "$consumers/test_package.log" "$consumers/test_package/test_package"
-"$consumers/test_package/test_package"
+build_test_package() {
+  cmake -S test_package -B "$consumers/test_package" "${consumer_flags[@]}" -DCMAKE_PREFIX_PATH="$prefix"
+  cmake --build "$consumers/test_package" -j 1 2>&1 | tee "$consumers/test_package.log"
+  bash scripts/check_consumer_build.sh "$consumers/test_package.log" "$consumers/test_package/test_package"
+  "$consumers/test_package/test_package"
+}
+# Each is one compile: JOBS of them at once (scripts/parallel_jobs.sh).
+source scripts/parallel_jobs.sh
+job installed build_consumer installed tests/consumer -DCMAKE_PREFIX_PATH="$prefix"
+job subdir build_consumer subdir tests/consumer_subdir
+job fetchcontent build_consumer fetchcontent tests/consumer_fetchcontent
+job pkgconfig build_pkgconfig_consumer
+job test_package build_test_package
 # The vcpkg port's steps, emulated (docs/packaging.md says what that proves).
-bash scripts/test_vcpkg_port.sh "$consumers/vcpkg"
+job vcpkg bash scripts/test_vcpkg_port.sh "$consumers/vcpkg"
+jobs_finish
 
 stage "6/7 ARM64 under qemu-aarch64: kernel, whole-model and glm4 command tests"
 bash scripts/test_arm64.sh build-arm64

@@ -15,12 +15,15 @@
 # LayerNorm, GeGLU, NeoX rotary, shared-context attention), and the glm4
 # command built with cmake/toolchains/aarch64-linux-gnu.cmake.
 # Static binaries, Boost.Test header-only (GLM4_TEST_HEADER_ONLY), Highway
-# header-only (HWY_COMPILE_ONLY_STATIC: no libhwy at link time).
+# header-only (HWY_COMPILE_ONLY_STATIC: no libhwy at link time). Each test
+# is one compile and one emulator process: JOBS (default 2) of them run at
+# once (scripts/parallel_jobs.sh), their logs printed when all have ended.
 # Usage: scripts/test_arm64.sh [out_dir]   (default build-arm64/)
 set -euo pipefail
 # Each test prints how many of its cases ran, passed and were skipped.
 export BOOST_TEST_REPORT_LEVEL=short BOOST_TEST_COLOR_OUTPUT=no
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/parallel_jobs.sh
 OUT=${1:-build-arm64}
 CXX=${CXX_ARM64:-aarch64-linux-gnu-g++}
 
@@ -43,7 +46,7 @@ done
 
 FLAGS=(-std=c++20 -O2 -static -pthread -DHWY_COMPILE_ONLY_STATIC=1 -DGLM4_TEST_HEADER_ONLY
        -Iinclude -Itests -isystem "$OUT/include")
-run() {  # name march source [qemu vector lengths in bits]
+build_and_run() {  # name march source [qemu vector lengths in bits]
   local bin="$OUT/$1" vl
   printf '== [%4ds] %s (%s)\n' "$SECONDS" "$1" "$2"
   "$CXX" "${FLAGS[@]}" "-march=$2" "$3" -o "$bin"
@@ -53,6 +56,33 @@ run() {  # name march source [qemu vector lengths in bits]
     qemu-aarch64 -cpu "max,sve$vl=on" "$bin"
   done
 }
+run() { job "$1" build_and_run "$@"; }  # in the background, JOBS at a time
+# The whole-model builds' (below) additions.
+MODEL_FLAGS=("-DGLM4_TEST_DATA_DIR=\"$PWD/tests/data\"" -O1)
+
+# The glm4 command, cross-built with CMake and the toolchain file (static,
+# without the server), through the same end-to-end checks as on x86: greedy
+# ids equal transformers' for the reference prompts, text mode equals the
+# decoded --ids mode on the folder and every GGUF fixture. The longest job:
+# started first.
+command_checks() {  # name march [SVE vector length in bits]
+  local dir="$OUT/cmake-$1" cpu=max
+  [ $# -gt 2 ] && cpu="max,sve$3=on"
+  printf '== [%4ds] glm4 command, %s (%s)\n' "$SECONDS" "$1" "$2"
+  cmake -S . -B "$dir" --toolchain cmake/toolchains/aarch64-linux-gnu.cmake -DGLM4_AARCH64_MARCH="$2" \
+    -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" -DGLM4_BUILD_TESTS=OFF -DGLM4_BUILD_EXAMPLES=OFF -DGLM4_INSTALL=OFF > "$dir.configure.log"
+  cmake --build "$dir" --target glm4-cli -j 1 > "$dir.build.log"  # one of the JOBS
+  "$CXX" "${FLAGS[@]}" "${MODEL_FLAGS[@]}" "-march=$2" tests/apps/reference_dump.cpp -o "$dir/reference_dump"
+  for tool in glm4:bin/glm4 reference_dump:reference_dump; do
+    printf '#!/bin/sh\nexec qemu-aarch64 -cpu %s "%s" "$@"\n' "$cpu" "$PWD/$dir/${tool#*:}" > "$dir/${tool%%:*}.sh"
+    chmod +x "$dir/${tool%%:*}.sh"
+  done
+  "$dir/glm4.sh" --version
+  for script in run_reference run_text; do
+    bash "tests/apps/$script.sh" "$dir/glm4.sh" "$dir/reference_dump.sh" "$PWD/tests/data" "$dir/scratch-$script" ""
+  done
+}
+job glm4_command_dotprod command_checks dotprod armv8.2-a+dotprod+crypto
 
 # The kernel tests (attention's score and value loops run on the target's
 # vectors too: key tiles of 4 floats on NEON, up to 16 on SVE).
@@ -80,32 +110,11 @@ run quant_dot_test_sve_dotprod armv8.2-a+sve+dotprod+crypto tests/kernels/quant_
 # At -O1: these builds instantiate the whole model (and the command all ten
 # file types), and -O1 halves their compile time under the CI budget; the
 # checks are of results, which the optimization level does not change.
-FLAGS+=("-DGLM4_TEST_DATA_DIR=\"$PWD/tests/data\"" -O1)
+FLAGS+=("${MODEL_FLAGS[@]}")
 for src in tests/model/golden_test.cpp tests/model/gguf_logits_test.cpp tests/model/glm130b_test.cpp; do
   run "$(basename "$src" .cpp)_dotprod" armv8.2-a+dotprod+crypto "$src"
 done
+jobs_finish
 
-# The glm4 command, cross-built with CMake and the toolchain file (static,
-# without the server), through the same end-to-end checks as on x86: greedy
-# ids equal transformers' for the reference prompts, text mode equals the
-# decoded --ids mode on the folder and every GGUF fixture.
-command_checks() {  # name march [SVE vector length in bits]
-  local dir="$OUT/cmake-$1" cpu=max
-  [ $# -gt 2 ] && cpu="max,sve$3=on"
-  printf '== [%4ds] glm4 command, %s (%s)\n' "$SECONDS" "$1" "$2"
-  cmake -S . -B "$dir" --toolchain cmake/toolchains/aarch64-linux-gnu.cmake -DGLM4_AARCH64_MARCH="$2" \
-    -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" -DGLM4_BUILD_TESTS=OFF -DGLM4_BUILD_EXAMPLES=OFF -DGLM4_INSTALL=OFF > "$dir.configure.log"
-  cmake --build "$dir" --target glm4-cli -j "${JOBS:-2}" > "$dir.build.log"
-  "$CXX" "${FLAGS[@]}" "-march=$2" tests/apps/reference_dump.cpp -o "$dir/reference_dump"
-  for tool in glm4:bin/glm4 reference_dump:reference_dump; do
-    printf '#!/bin/sh\nexec qemu-aarch64 -cpu %s "%s" "$@"\n' "$cpu" "$PWD/$dir/${tool#*:}" > "$dir/${tool%%:*}.sh"
-    chmod +x "$dir/${tool%%:*}.sh"
-  done
-  "$dir/glm4.sh" --version
-  for script in run_reference run_text; do
-    bash "tests/apps/$script.sh" "$dir/glm4.sh" "$dir/reference_dump.sh" "$PWD/tests/data" "$dir/scratch-$script" ""
-  done
-}
-command_checks dotprod armv8.2-a+dotprod+crypto
 printf '== [%4ds] ' "$SECONDS"
 echo "arm64 kernel, whole-model and glm4 command tests passed"
