@@ -18,9 +18,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <random>
 #include <string_view>
 #include <tuple>
-#include <random>
 #include <vector>
 
 #include "glm4/kernels/int8_panel.hpp"
@@ -114,7 +114,8 @@ void check_simd_tile_at_the_bounds() {
       auto& x = a[t * nb + b];
       x.d = 1.0f;
       x.dsum = 0.0f;
-      for (int j = 0; j < 32; ++j) x.qs[j] = static_cast<std::int8_t>(t % 3 == 0 ? 127 : t % 3 == 1 ? -127 : j % 2 ? 127 : -127);
+      for (int j = 0; j < 32; ++j)
+        x.qs[j] = static_cast<std::int8_t>(t % 3 == 0 ? 127 : t % 3 == 1 ? -127 : j % 2 ? 127 : -127);
     }
   check_tile_sizes(panel, a, nb, 0.0f, "bounds");
 }

@@ -51,14 +51,15 @@ void check_held(std::string_view type_name, std::optional<g> output_type = std::
   for_each_weight<Shape>([&](const std::string& canonical, std::int64_t cols, std::string_view role) {
     const g t = convert::stored_type(
         convert::weight_type(rules, canonical, "model.embed_tokens.", false, Shape::num_layers), cols);
-    const bool held = role == "embedding" ? weights::accepts<typename S::embedding>(t)
+    const bool held = role == "embedding"   ? weights::accepts<typename S::embedding>(t)
                       : role == "attention" ? weights::accepts<typename S::attention>(t)
                       : role == "ffn"       ? weights::accepts<typename S::ffn>(t)
                                             : weights::accepts<typename S::output>(t);
     if (!held && refused++ < 3)  // the first few, not 40 layers of the same
-      BOOST_ERROR(Shape::name << " " << type_name << " (output " << (output_type ? q::type_name(*output_type) : "default")
-                              << "): " << canonical << " stored as " << q::type_name(t) << ", which "
-                              << FileType::name << "'s " << role << " role refuses");
+      BOOST_ERROR(Shape::name << " " << type_name << " (output "
+                              << (output_type ? q::type_name(*output_type) : "default") << "): " << canonical
+                              << " stored as " << q::type_name(t) << ", which " << FileType::name << "'s " << role
+                              << " role refuses");
   });
   BOOST_TEST(refused == 0u, Shape::name << " " << type_name << ": " << refused << " weights refused");
 }
