@@ -75,8 +75,11 @@ void check_tensors(const glm4::io::checkpoint_folder& folder) {
 }
 
 // `part` of `input` replaced by its mutation with LLVMFuzzerMutate, which may
-// grow it by up to `room` bytes.
+// grow it by up to `room` bytes. An empty part with no room stays empty:
+// given nothing to mutate and no room, LLVMFuzzerMutate's fallback writes
+// one byte anyway, and the input would outgrow max_size.
 std::string mutate_part(std::string_view input, std::string_view part, std::size_t room) {
+  if (part.empty() && room == 0) return std::string(input);
   std::string bytes(part);
   bytes.resize(part.size() + room);
   bytes.resize(LLVMFuzzerMutate(reinterpret_cast<std::uint8_t*>(bytes.data()), part.size(), bytes.size()));
@@ -92,7 +95,7 @@ extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t s
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   const parts in(input);
   if (!in.header || rng() % 4 == 0) return LLVMFuzzerMutate(data, size, max_size);
-  const std::size_t room = max_size - size;
+  const std::size_t room = max_size > size ? max_size - size : 0;
   const auto choice = rng() % 8;
   std::string out;
   if (choice < 5) {
@@ -107,6 +110,7 @@ extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t s
   } else {
     out = mutate_part(input, in.data->empty() ? input.substr(size) : *in.data, room);
   }
+  if (out.size() > max_size) return LLVMFuzzerMutate(data, size, max_size);  // never past the buffer
   std::memcpy(data, out.data(), out.size());
   return out.size();
 }
