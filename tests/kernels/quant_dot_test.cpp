@@ -23,6 +23,7 @@
 #include <random>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include "glm4/kernels/dot.hpp"
@@ -568,12 +569,13 @@ BOOST_AUTO_TEST_CASE(q5_0_dot_tiles, *where_dot_tile<q::q5_0>()) { check_dot_til
 BOOST_AUTO_TEST_CASE(q4_k_dot_tiles, *where_dot_tile<q::q4_k>()) { check_dot_tiles<q::q4_k>(); }
 BOOST_AUTO_TEST_CASE(q6_k_dot_tiles, *where_dot_tile<q::q6_k>()) { check_dot_tiles<q::q6_k>(); }
 
-// matmul goes through prepare + the integer kernels (tiles of 4 x 4, 4 x 1
-// where the format has them, leftover rows and tokens one by one) for
-// token counts around the tile sizes, rows not a multiple of 4 or 16, and
-// two threads: every output equals the per-row dot of its token within
-// float summation order.
-template <class F>
+// matmul goes through prepare + the integer kernels for token counts around
+// the tile sizes, rows not a multiple of 4 or 16, and two threads: with
+// int16 activations the tiles (4 x 4, 4 x 1 where the format has them,
+// leftover rows and tokens one by one), with int8 the decode kernel per
+// token where the format has one; every output equals its token's per-row
+// reference within float summation order.
+template <class P, class F>
 void check_matmul_tokens(std::size_t cols) {
   using T = kernels::dot_traits<F>;
   const std::size_t rows = 37;
@@ -587,37 +589,40 @@ void check_matmul_tokens(std::size_t cols) {
   for (std::size_t n : {1, 3, 4, 5, 9}) {
     const auto x = random_activations(n * cols, 41 + static_cast<unsigned>(n));
     std::vector<float> y(n * rows);
-    matmul(m, x.data(), n, y.data(), pool);
+    matmul<P>(m, x.data(), n, y.data(), pool);
     for (std::size_t t = 0; t < n; ++t)
       for (std::size_t r = 0; r < rows; ++r) {
         double l1 = 0;
         for (std::size_t i = 0; i < cols; ++i) l1 += std::fabs(wd[r * cols + i] * x[t * cols + i]);
         const auto* row = &w[r * cols / F::block_elems];
         float ref = kernels::dot<F>(row, &x[t * cols], cols);
-        // one token of a format with an int8 decode kernel: that kernel's reference
-        if constexpr (kernels::has_gemv<F>) {
-          if (n == 1 && cols % T::gemv_activation::values == 0) {
+        // int8 below the panels' batch, a format with a decode kernel: that kernel's reference
+        if constexpr (std::is_same_v<P, kernels::int8_activations> && kernels::has_gemv<F>) {
+          if (n < kernels::int8_panel_min_tokens && cols % T::gemv_activation::values == 0) {
             std::vector<typename T::gemv_activation> g(cols / T::gemv_activation::values);
             T::gemv_prepare(&x[t * cols], g.data(), cols);
             ref = T::reference_gemv(row, g.data(), cols);
           }
         }
-        BOOST_TEST_INFO(F::name << " cols = " << cols << " n = " << n << " token " << t << " row " << r);
+        BOOST_TEST_INFO(F::name << (std::is_same_v<P, kernels::int8_activations> ? " int8" : " int16")
+                                << " cols = " << cols << " n = " << n << " token " << t << " row " << r);
         BOOST_TEST(std::fabs(y[t * rows + r] - ref) <= 1e-5 * l1);
       }
   }
 }
 
 BOOST_AUTO_TEST_CASE(matmul_tiles_match_per_row_dots) {
-  // 544 columns: no whole 128-value groups (the int16 kernels decode); 640: whole groups
-  for (std::size_t cols : {544, 640}) {
-    check_matmul_tokens<q::q8_0>(cols);
-    check_matmul_tokens<q::q4_0>(cols);
-    check_matmul_tokens<q::q5_0>(cols);
-    check_matmul_tokens<q::q4_1>(cols);
-    check_matmul_tokens<q::q5_1>(cols);
-  }
-  check_matmul_tokens<q::q4_k>(768);
-  check_matmul_tokens<q::q5_k>(768);
-  check_matmul_tokens<q::q6_k>(768);
+  kernels::for_each_precision([]<class P>() {
+    // 544 columns: no whole 128-value groups (the int16 kernels decode); 640: whole groups
+    for (std::size_t cols : {544, 640}) {
+      check_matmul_tokens<P, q::q8_0>(cols);
+      check_matmul_tokens<P, q::q4_0>(cols);
+      check_matmul_tokens<P, q::q5_0>(cols);
+      check_matmul_tokens<P, q::q4_1>(cols);
+      check_matmul_tokens<P, q::q5_1>(cols);
+    }
+    check_matmul_tokens<P, q::q4_k>(768);
+    check_matmul_tokens<P, q::q5_k>(768);
+    check_matmul_tokens<P, q::q6_k>(768);
+  });
 }

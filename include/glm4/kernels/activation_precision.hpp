@@ -11,10 +11,10 @@
 namespace glm4::inline GLM4_TARGET::kernels {
 
 // int8 activations (ggml's q8_0 rounding, what llama.cpp computes): batches
-// of >= int8_panel_min_tokens tokens take int8_panel.hpp's panels, one token
-// a format's gemv_dot where it has one; twice the multiply-adds per
-// instruction of int16. The default: the tests hold it within 15 % of
-// llama.cpp's own error against transformers.
+// of >= int8_panel_min_tokens tokens take int8_panel.hpp's panels, fewer
+// tokens a format's gemv_dot where it has one (each token as decode computes
+// it); twice the multiply-adds per instruction of int16. The default: the
+// tests hold it within 15 % of llama.cpp's own error against transformers.
 struct int8_activations {};
 
 // int16 activations and dot_traits' int16 tiles and dots: 1/258 of int8's

@@ -3,7 +3,7 @@
 // thread. runtime/matmul.hpp splits a matrix's rows over threads and calls
 // these. The integer formats take one of three paths:
 //   one_panel   int8_panel.hpp's 16-row panels (int8, n >= int8_panel_min_tokens)
-//   gemv_rows   the format's gemv_dot (int8, n == 1)
+//   gemv_rows   the format's gemv_dot (int8, n < int8_panel_min_tokens)
 //   dot_rows    dot_traits' int16 tiles and dots (otherwise, and int16)
 #pragma once
 
@@ -77,20 +77,27 @@ void dot_rows(const matrix<F>& w, const typename dot_traits<F>::activation* a, s
     for (std::size_t r = r0; r < r1; ++r) finish(i, r, dot_traits<F>::dot(w.row(r), a + i * a_stride, w.cols()));
 }
 
-// Decode with int8 activations: weight rows [r0, r1) against one activation
-// row prepared by gemv_prepare, two rows at a time in order (one sequential
-// stream), into y[r0, r1) (+ bias).
+// Int8 activations, one token or a few (speculative decoding's drafts):
+// weight rows [r0, r1) against n activation rows prepared by gemv_prepare
+// (a_stride groups apart), two rows at a time in order (one sequential
+// stream), each pair meeting every token while it is in L1; into y's n rows
+// (w.rows() apart), columns [r0, r1) (+ bias). Every token's values are
+// computed as for n == 1, bit for bit: a batch's logits equal decode's.
 template <quant::block_format F>
   requires has_gemv<F>
-void gemv_rows(const matrix<F>& w, const typename dot_traits<F>::gemv_activation* a, std::size_t r0, std::size_t r1,
-               float* y, const float* bias) {
+void gemv_rows(const matrix<F>& w, const typename dot_traits<F>::gemv_activation* a, std::size_t a_stride,
+               std::size_t n, std::size_t r0, std::size_t r1, float* y, const float* bias) {
   using T = dot_traits<F>;
-  const std::size_t cols = w.cols();
+  const std::size_t cols = w.cols(), rows = w.rows();
   std::size_t r = r0;
-  for (; r + 2 <= r1; r += 2) T::template gemv_dot<2>(w.row(r), w.blocks_per_row(), a, cols, y + r);
-  if (r < r1) T::template gemv_dot<1>(w.row(r), 0, a, cols, y + r);
+  for (; r + 2 <= r1; r += 2)
+    for (std::size_t t = 0; t < n; ++t)
+      T::template gemv_dot<2>(w.row(r), w.blocks_per_row(), a + t * a_stride, cols, y + t * rows + r);
+  if (r < r1)
+    for (std::size_t t = 0; t < n; ++t) T::template gemv_dot<1>(w.row(r), 0, a + t * a_stride, cols, y + t * rows + r);
   if (bias)
-    for (r = r0; r < r1; ++r) y[r] += bias[r];
+    for (std::size_t t = 0; t < n; ++t)
+      for (r = r0; r < r1; ++r) y[t * rows + r] += bias[r];
 }
 
 #if defined(GLM4_INT8_PANEL)

@@ -46,22 +46,23 @@ void panel_matmul(const matrix<F>& w, const float* x, std::size_t n, float* y, t
 }
 #endif
 
-// Decode with int8 activations: one activation row, prepared once; each
-// thread's chunk of 16-row tiles is one sequential stream.
+// Decode, and batches too small for the panels, with int8 activations: each
+// token's row prepared once; each thread's chunk of 16-row tiles is one
+// sequential stream that every token passes over (gemv_rows).
 template <quant::block_format F>
-void gemv(const matrix<F>& w, const float* x, float* y, thread_pool& pool, const float* bias) {
+void gemv(const matrix<F>& w, const float* x, std::size_t n, float* y, thread_pool& pool, const float* bias) {
   using T = kernels::dot_traits<F>;
-  const std::size_t rows = w.rows(), cols = w.cols();
   using act = typename T::gemv_activation;
+  const std::size_t rows = w.rows(), cols = w.cols(), a_stride = cols / act::values;
   thread_local std::vector<act> prepared;
-  if (prepared.size() < cols / act::values) prepared.resize(cols / act::values);
-  T::gemv_prepare(x, prepared.data(), cols);
+  if (prepared.size() < n * a_stride) prepared.resize(n * a_stride);
+  for (std::size_t i = 0; i < n; ++i) T::gemv_prepare(x + i * cols, prepared.data() + i * a_stride, cols);
   const auto* a = prepared.data();
   constexpr std::size_t tile = 16;
   const std::size_t tiles = (rows + tile - 1) / tile;
   pool.parallel_for(tiles, std::max<std::size_t>(1, tiles / (16 * pool.size())),
                     [&](std::size_t t_begin, std::size_t t_end, std::size_t) {
-                      kernels::gemv_rows(w, a, t_begin * tile, std::min(rows, t_end * tile), y, bias);
+                      kernels::gemv_rows(w, a, a_stride, n, t_begin * tile, std::min(rows, t_end * tile), y, bias);
                     });
 }
 }  // namespace detail
@@ -77,8 +78,8 @@ void matmul(const matrix<F>& w, const float* x, std::size_t n, float* y, thread_
   }
 #endif
   if constexpr (int8 && kernels::has_gemv<F>) {
-    if (n == 1 && w.cols() % kernels::dot_traits<F>::gemv_activation::values == 0)
-      return detail::gemv(w, x, y, pool, bias);
+    if (n < kernels::int8_panel_min_tokens && w.cols() % kernels::dot_traits<F>::gemv_activation::values == 0)
+      return detail::gemv(w, x, n, y, pool, bias);
   }
   using T = kernels::dot_traits<F>;
   using act = typename T::activation;
