@@ -124,22 +124,45 @@ class sampler {
 
   // filter(), then one draw; the drawn token counts as seen from now on.
   std::int32_t sample(std::span<float> logits) {
-    const std::span<const candidate> c = filter(logits);
-    const double u = rng_.uniform();
-    double cumulative = 0.0;
-    std::int32_t picked = c.back().id;  // when rounding leaves the sum just under u
-    for (const candidate& x : c) {
-      cumulative += x.p;
-      if (u < cumulative) {
-        picked = x.id;
-        break;
-      }
-    }
+    const std::int32_t picked = draw(filter(logits), -1, 1.0);
+    seen_.add(picked);
+    return picked;
+  }
+
+  // The token at a position for which `draft` was proposed (speculative
+  // decoding): the draft with its probability p(draft) under filter(), else
+  // a draw from the other candidates renormalised. The result has exactly
+  // sample()'s distribution: p(draft) for the draft, and for any other x
+  // (1 - p(draft)) p(x) / (1 - p(draft)) = p(x); the accept/reject rule of
+  // speculative sampling (Leviathan et al. 2023) for a drafter that proposes
+  // one token with certainty. Greedy accepts exactly the argmax.
+  std::int32_t sample_with_draft(std::span<const float> logits, std::int32_t draft) {
+    row_.assign(logits.begin(), logits.end());
+    const std::span<const candidate> c = filter(std::span<float>(row_));
+    const auto d = std::find_if(c.begin(), c.end(), [&](const candidate& x) { return x.id == draft; });
+    const double p_draft = d == c.end() ? 0.0 : d->p;
+    std::int32_t picked = draft;
+    if (!(p_draft > 0.0 && rng_.uniform() < p_draft)) picked = draw(c, draft, 1.0 - p_draft);
     seen_.add(picked);
     return picked;
   }
 
  private:
+  // One draw from `c` leaving out `skip` (-1: none), whose probabilities
+  // without it sum to `mass`.
+  std::int32_t draw(std::span<const candidate> c, std::int32_t skip, double mass) {
+    const double u = rng_.uniform() * mass;
+    double cumulative = 0.0;
+    std::int32_t picked = -1;
+    for (const candidate& x : c) {
+      if (x.id == skip) continue;
+      picked = x.id;  // the last one stands when rounding leaves the sum just under u
+      cumulative += x.p;
+      if (u < cumulative) break;
+    }
+    return picked;
+  }
+
   // Most likely first; equal logits by lower id, so results do not depend on
   // the order a selection algorithm happens to visit them in.
   static bool better(const candidate& a, const candidate& b) {
