@@ -103,15 +103,17 @@ done
 run quant_dot_test_sve_dotprod armv8.2-a+sve+dotprod+crypto tests/kernels/quant_dot_test.cpp 256
 
 # The whole model: the golden-logit tests (every fixture folder against
-# transformers), the GGUF fixtures against llama.cpp's bounds and GLM-130B's
-# network against its reference, as on x86, for NEON with the dot-product
+# transformers), the GGUF fixtures against llama.cpp's bounds, GLM-130B's
+# network against its reference and speculative decoding's exactness (a
+# pass over a few tokens computes each as decode does), as on x86, for NEON with the dot-product
 # extension (SVE runs the kernel and attention tests above at 256 and 512
 # bits; its whole-model run took 160 s under qemu and left the CI budget).
 # At -O1: these builds instantiate the whole model (and the command all ten
 # file types), and -O1 halves their compile time under the CI budget; the
 # checks are of results, which the optimization level does not change.
 FLAGS+=("${MODEL_FLAGS[@]}")
-for src in tests/model/golden_test.cpp tests/model/gguf_logits_test.cpp tests/model/glm130b_test.cpp; do
+for src in tests/model/golden_test.cpp tests/model/gguf_logits_test.cpp tests/model/glm130b_test.cpp \
+  tests/model/speculative_test.cpp; do
   run "$(basename "$src" .cpp)_dotprod" armv8.2-a+dotprod+crypto "$src"
 done
 jobs_finish
