@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "draft_flags.hpp"
 #include "model_loading.hpp"
 #include "sampling_options.hpp"
 
@@ -28,6 +29,7 @@ namespace {
 struct chat_options {
   model_options model;
   sampling_options sampling;
+  draft_options drafts;
   std::string system;
 };
 
@@ -147,7 +149,6 @@ int chat(const chat_options& o) {
     std::size_t common = std::mismatch(cached.begin(), cached.end(), prompt.begin(), prompt.end()).first - cached.begin();
     common = std::min(common, prompt.size() - 1);
     if (static_cast<std::int64_t>(common) < session.position()) session.rewind(static_cast<std::int64_t>(common));
-    cached.assign(prompt.begin(), prompt.end());
 
     auto turn_params = params;
     turn_params.seed = params.seed + turn++;
@@ -158,9 +159,7 @@ int chat(const chat_options& o) {
     reply_printer out(m.chat_format == chat::format::glm_z1, stdout_terminal);
 
     const auto start = std::chrono::steady_clock::now();
-    std::vector<float> row;
-    const auto take = [&](std::span<const float> logits) { row.assign(logits.begin(), logits.end()); };
-    take(session.prefill(std::span(prompt).subspan(common)));
+    token_generator gen(session, sampler, prompt, session.prefill(std::span(prompt).subspan(common)), o.drafts);
     const double prompt_ms = ms_since(start);
     const auto decode_start = std::chrono::steady_clock::now();
     std::string text;
@@ -175,18 +174,21 @@ int chat(const chat_options& o) {
         interrupted = true;
         break;
       }
-      const std::int32_t id = sampler.sample(row);
+      const std::int32_t id = gen.next(remaining(o.sampling.n_predict, generated));
       ++generated;
       if (sampler.is_stop(id)) break;
       show(filter.write(decoder.push(id)).content);
       if (filter.stopped()) break;
-      if (session.position() >= session.context()) {
+      if (!gen.has_room()) {
         context_full = true;
         break;
       }
-      take(session.decode(id));
-      cached.push_back(id);
     }
+    // The cache as plain decoding leaves it: the prompt and the reply but
+    // its last token, for the next turn to reuse.
+    gen.settle();
+    const auto held = gen.history().first(static_cast<std::size_t>(gen.position()));
+    cached.assign(held.begin(), held.end());
     show(filter.write(decoder.flush()).content);
     show(filter.finish().content);
     out.finish();
@@ -199,6 +201,7 @@ int chat(const chat_options& o) {
         << common << " cached), " << prompt_ms << " ms | generated " << generated << " tokens, " << decode_ms << " ms";
       if (generated > 1)
         s << " (" << std::setprecision(1) << 1e3 * static_cast<double>(generated - 1) / decode_ms << " t/s)";
+      print_draft_stats(s, gen.stats());
       std::cerr << s.str() << '\n';
     }
 
@@ -222,7 +225,11 @@ void add_chat_command(CLI::App& app, int& exit_code) {
   add_model_options(*cmd, o->model);
   cmd->add_option("--system,--system-prompt", o->system, "system prompt (also -sys)");
   add_sampling_options(*cmd, o->sampling);
-  cmd->callback([o, &exit_code] { exit_code = chat(*o); });
+  add_draft_options(*cmd, o->drafts);
+  cmd->callback([o, &exit_code] {
+    check_draft_options(o->drafts);
+    exit_code = chat(*o);
+  });
 }
 
 }  // namespace glm4::app

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "draft_flags.hpp"
 #include "model_loading.hpp"
 #include "sampling_options.hpp"
 
@@ -26,6 +27,7 @@ namespace {
 struct run_options {
   model_options model;
   sampling_options sampling;
+  draft_options drafts;
   std::string prompt;
   std::string prompt_file;
   bool ids = false;
@@ -128,14 +130,13 @@ int run_blank_filling(const run_options& o, const std::string& prompt_text, std:
     session.reset();
     sampler.reset();  // each blank is a sequence of its own
     sampler.accept(prompt);
-    std::vector<float> row;
-    const auto take = [&](std::span<const float> logits) { row.assign(logits.begin(), logits.end()); };
-    take(session.prefill(prompt, logits_for::last, blank_layout(prompt, m.ids)));
+    const auto prompt_logits = session.prefill(prompt, logits_for::last, blank_layout(prompt, m.ids));
+    token_generator gen(session, sampler, prompt, prompt_logits, o.drafts);
     std::vector<std::int32_t> answer;
     std::size_t printed = 0;
     bool context_full = false;
     while (n != 0) {
-      const std::int32_t id = sampler.sample(row);
+      const std::int32_t id = gen.next(remaining(n, static_cast<std::int64_t>(answer.size())));
       answer.push_back(id);
       ++generated;
       const bool stop = sampler.is_stop(id);
@@ -148,11 +149,10 @@ int run_blank_filling(const run_options& o, const std::string& prompt_text, std:
         printed += fresh.size();
       }
       if (stop || static_cast<std::int64_t>(answer.size()) == n) break;
-      if (session.position() >= session.context()) {
+      if (!gen.has_room()) {
         context_full = true;
         break;
       }
-      take(session.decode(id));
     }
     if (!o.ids) std::cout << m.tokenizer.decode(answer).substr(printed);
     std::cout << '\n' << std::flush;
@@ -171,6 +171,7 @@ int run_blank_filling(const run_options& o, const std::string& prompt_text, std:
 
 int run(const run_options& o) {
   // Flags that make no sense together fail before the model loads.
+  check_draft_options(o.drafts);
   std::string prompt_text = o.prompt_file.empty() ? o.prompt : read_file(o.prompt_file);
   std::vector<std::int32_t> prompt;
   if (o.ids) prompt = parse_ids(prompt_text);
@@ -205,15 +206,13 @@ int run(const run_options& o) {
   };
 
   const auto start = std::chrono::steady_clock::now();
-  std::vector<float> row;
-  const auto take = [&](std::span<const float> logits) { row.assign(logits.begin(), logits.end()); };
-  take(session.prefill(prompt));
+  token_generator gen(session, sampler, prompt, session.prefill(prompt), o.drafts);
   const double prompt_ms = ms_since(start);
   const auto decode_start = std::chrono::steady_clock::now();
-  std::int64_t generated = 0, decode_steps = 0;
+  std::int64_t generated = 0;
   bool context_full = false;
   while (n != 0) {
-    const std::int32_t id = sampler.sample(row);
+    const std::int32_t id = gen.next(remaining(n, generated));
     ++generated;
     const bool stop = sampler.is_stop(id);
     if (o.ids) {
@@ -223,12 +222,10 @@ int run(const run_options& o) {
       if (filter.stopped()) break;
     }
     if (stop || generated == n) break;
-    if (session.position() >= session.context()) {
+    if (!gen.has_room()) {
       context_full = true;
       break;
     }
-    take(session.decode(id));
-    ++decode_steps;
   }
   if (o.ids) {
     std::cout << '\n';
@@ -246,8 +243,10 @@ int run(const run_options& o) {
     s << std::fixed << std::setprecision(2) << "glm4: load " << m.load_seconds * 1e3 << " ms | prompt " << prompt_len
       << " tokens, " << prompt_ms << " ms (" << std::setprecision(1) << 1e3 * static_cast<double>(prompt_len) / prompt_ms
       << " t/s) | generated " << generated << " tokens, " << std::setprecision(2) << decode_ms << " ms";
-    if (decode_steps > 0)
-      s << " (" << std::setprecision(1) << 1e3 * static_cast<double>(decode_steps) / decode_ms << " t/s)";
+    // The first token came with the prompt's logits.
+    if (generated > 1)
+      s << " (" << std::setprecision(1) << 1e3 * static_cast<double>(generated - 1) / decode_ms << " t/s)";
+    print_draft_stats(s, gen.stats());
     std::cerr << s.str() << '\n';
   }
   return exit_ok;
@@ -268,6 +267,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--dump-logits", o->dump_logits,
                   "write the prompt's logits to FILE: prompt length x vocabulary float32 little-endian rows");
   add_sampling_options(*cmd, o->sampling);
+  add_draft_options(*cmd, o->drafts);
   cmd->callback([o, &exit_code, prompt, file] {
     if (prompt->count() == 0 && file->count() == 0) throw CLI::RequiredError("-p,--prompt or -f,--file");
     exit_code = run(*o);

@@ -17,6 +17,7 @@
 #include <glm4/server/service.hpp>
 
 #include "commands.hpp"
+#include "draft_flags.hpp"
 #include "model_loading.hpp"
 
 namespace glm4::app {
@@ -34,6 +35,7 @@ struct serve_options {
   std::string api_key;
   std::string alias;
   std::int64_t n_predict = -1;
+  draft_options drafts;
 };
 
 // A request's own bytes come back in some messages (a JSON parse error quotes
@@ -131,6 +133,7 @@ int serve(const serve_options& o) {
   so.slots = o.parallel;
   so.queue = o.queue;
   so.max_tokens = o.n_predict;
+  so.drafts = o.drafts;
   server::service service(loaded.tokenizer, loaded.chat_format, [&] { return loaded.new_session(o.model); }, so);
 
   httplib::Server http;
@@ -234,7 +237,9 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--alias", o->alias, "model id the API reports; default: the model's file or folder name");
   cmd->add_option("-n,--n-predict", o->n_predict, "cap on tokens per reply when a request sets no max_tokens; -1: the context")
       ->capture_default_str();
+  add_draft_options(*cmd, o->drafts);
   cmd->callback([o, &exit_code] {
+    check_draft_options(o->drafts);
     try {
       exit_code = serve(*o);
     } catch (const std::exception& e) {

@@ -14,6 +14,13 @@ check "after /reset nothing is cached" \
 check "/reset said so" grep -q "conversation cleared" "$SCRATCH/err"
 check "replies on stdout" test -s "$SCRATCH/out"
 
+# --draft: the same replies, turn after turn (the cache each turn leaves is
+# what plain decoding leaves, whatever drafts it accepted past the reply).
+printf 'Hello there\nTell me more\nAnd more\n' | "$GLM4" chat "$SMALL" -n 20 --temp 0 -q > "$SCRATCH/plain"
+printf 'Hello there\nTell me more\nAnd more\n' |
+  "$GLM4" chat "$SMALL" -n 20 --temp 0 -q --draft 8 --draft-ngram-min 1 > "$SCRATCH/drafted"
+same "chat --draft 8: the same three replies" "$(cat "$SCRATCH/plain")" "$(cat "$SCRATCH/drafted")"
+
 # End of input quits too; a Z1 chat format shows reasoning between markers
 # when stdout is not a terminal.
 printf 'Hi\n' | "$GLM4" chat "$SMALL" -n 6 --temp 0 --ignore-eos -q --chat-format glm_z1 > "$SCRATCH/z1" 2> "$SCRATCH/z1err"

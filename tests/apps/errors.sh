@@ -13,6 +13,8 @@ exits "an unknown flag" 2 "$GLM4" run "$SMALL" -p hi --no-such-flag
 exits "run without a prompt" 2 "$GLM4" run "$SMALL"
 exits "a bad number" 2 "$GLM4" run "$SMALL" -p hi -n many
 exits "--ids with text that is not ids" 2 "$GLM4" run "$SMALL" --ids -p "1,two,3"
+exits "more drafts than one pass verifies exactly" 2 "$GLM4" run "$SMALL" -p hi --draft 15
+exits "--draft-ngram-min above --draft-ngram-max" 2 "$GLM4" run "$SMALL" -p hi --draft 4 --draft-ngram-min 5
 exits "--ids with an id past the vocabulary" 4 "$GLM4" run "$SMALL" --ids -p "1,5000"
 exits "a path that does not exist" 1 "$GLM4" run "$SCRATCH/nothing-here" -p hi
 exits "a folder without config.json" 1 "$GLM4" run "$DATA/tokenizer" -p hi

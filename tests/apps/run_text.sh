@@ -50,6 +50,19 @@ want=${full%%"$stop"*}
 got=$("$GLM4" run "$SMALL" -p "Hello world, this is" -n 24 --temp 0 --ignore-eos -q --stop "$stop")
 same "--stop '$stop' prints the text before its first occurrence" "$want" "$got"
 
+# --draft (prompt-lookup speculative decoding): greedy output is unchanged;
+# a prompt that repeats itself gets drafts accepted, said on the stats line.
+echo_prompt="one two three four five six. one two three four five six. one two three four five six. one two"
+plain=$("$GLM4" run "$SMALL" -p "$echo_prompt" -n 40 --temp 0 --ignore-eos -q)
+drafted=$("$GLM4" run "$SMALL" -p "$echo_prompt" -n 40 --temp 0 --ignore-eos --draft 6 --draft-ngram-min 1 \
+  2> "$SCRATCH/draft-stats")
+same "--draft 6 prints the same greedy text" "$plain" "$drafted"
+check "the stats line counts the drafts accepted" grep -qE "drafts: [1-9][0-9]* of [0-9]+ accepted" "$SCRATCH/draft-stats"
+ids_plain=$("$GLM4" run "$SMALL" --ids -p "5,6,7,8,9,5,6,7,8,9,5,6" -n 30 --temp 0 --ignore-eos -q)
+ids_drafted=$("$GLM4" run "$SMALL" --ids -p "5,6,7,8,9,5,6,7,8,9,5,6" -n 30 --temp 0 --ignore-eos -q --draft 14 \
+  --draft-ngram-min 1 --draft-ngram-max 2)
+same "--draft 14 with --ids: the same tokens" "$ids_plain" "$ids_drafted"
+
 # The closing stats line on stderr (without -q).
 "$GLM4" run "$SMALL" -p "Hello" -n 8 --temp 0 > /dev/null 2> "$SCRATCH/stats"
 check "a stats line with prompt and generation tokens/s on stderr" \

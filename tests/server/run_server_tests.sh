@@ -89,12 +89,16 @@ expect 401 GET /v1/models
 body_has '"code":"invalid_api_key"'
 expect 200 GET /health
 
+start drafted -c 512 --draft 6 --draft-ngram-min 1 --alias glm4-small
+drafted_port=$PORT
+
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   echo "SKIP: node and npm are needed for the openai client tests (Debian: apt-get install nodejs npm)"
   exit 77
 fi
 (cd "$here" && timeout 300 npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci in $here"
 BASE_URL="http://127.0.0.1:$main_port/v1" KEYED_BASE_URL="http://127.0.0.1:$keyed_port/v1" API_KEY=secret-key \
+  DRAFTED_BASE_URL="http://127.0.0.1:$drafted_port/v1" \
   timeout 300 node --test --test-concurrency=1 "$here/server.test.mjs"
 
 # SIGTERM: the server finishes what it is doing and exits 0.

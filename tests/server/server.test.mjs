@@ -2,6 +2,7 @@
 // drive it. run_server_tests.sh starts the servers and passes:
 //   BASE_URL       http://127.0.0.1:PORT/v1 of a server run with -np 2 --queue 2 -c 512
 //   KEYED_BASE_URL the same model served with --api-key $API_KEY (optional)
+//   DRAFTED_BASE_URL the same model served with --draft 6 (optional)
 // Every request has a timeout; nothing here leaves the loopback interface.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -160,4 +161,27 @@ test('with --api-key, a wrong key is 401 and the right one works', { skip: !proc
   await assert.rejects(wrong.models.list(), (e) => e instanceof OpenAI.AuthenticationError && e.status === 401);
   const right = new OpenAI({ baseURL: keyed, apiKey: process.env.API_KEY, timeout: 30_000, maxRetries: 0 });
   assert.equal((await right.models.list()).data.length, 1);
+});
+
+test('with --draft, greedy replies are the same, streamed and not, turn after turn', { skip: !process.env.DRAFTED_BASE_URL }, async () => {
+  const drafted = new OpenAI({ baseURL: process.env.DRAFTED_BASE_URL, apiKey: 'unused', timeout: 60_000, maxRetries: 0 });
+  const echo = 'red green blue yellow, red green blue yellow, red green blue yellow, red green';
+  const conversation = [{ role: 'user', content: echo }];
+  for (let turn = 0; turn < 2; ++turn) {
+    const request = { model: 'glm4-small', messages: conversation, temperature: 0, max_tokens: 32, ignore_eos: true };
+    const plain = (await client.chat.completions.create(request)).choices[0].message.content;
+    const response = await drafted.chat.completions.create(request);
+    assert.equal(response.choices[0].message.content, plain, `turn ${turn}`);
+    const details = response.usage.completion_tokens_details;
+    assert.ok(details.accepted_prediction_tokens > 0, JSON.stringify(response.usage));
+    assert.ok(details.accepted_prediction_tokens + details.rejected_prediction_tokens > 0);
+    let streamed = '';
+    for await (const chunk of await drafted.chat.completions.create({ ...request, stream: true }))
+      streamed += chunk.choices[0]?.delta?.content ?? '';
+    assert.equal(streamed, plain, `turn ${turn}, streamed`);
+    conversation.push({ role: 'assistant', content: plain }, { role: 'user', content: echo });
+  }
+  const completion = { model: 'glm4-small', prompt: echo, temperature: 0, max_tokens: 24 };
+  assert.equal((await drafted.completions.create(completion)).choices[0].text,
+    (await client.completions.create(completion)).choices[0].text);
 });

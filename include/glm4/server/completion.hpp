@@ -14,6 +14,7 @@
 
 #include "glm4/chat/reply.hpp"
 #include "glm4/kernels/targets.hpp"
+#include "glm4/model/token_generator.hpp"
 #include "glm4/sampling/sampler.hpp"
 #include "glm4/server/api_error.hpp"
 #include "glm4/chat/reply_stream.hpp"
@@ -32,6 +33,7 @@ struct completion_options {
   // a call (glm4::chat::parse_reply) in this format.
   bool tools = false;
   chat::format format = chat::format::glm4_0414;
+  draft_options drafts;  // speculative decoding (the server's --draft)
 };
 
 enum class finish_reason { stop, length, tool_calls, cancelled };
@@ -49,6 +51,7 @@ struct completion_result {
   std::size_t prompt_tokens = 0;
   std::size_t cached_tokens = 0;  // prompt tokens the slot's cache already held
   std::size_t completion_tokens = 0;
+  draft_stats drafts;  // of speculative decoding, when the options ask for it
 };
 
 // The number of new tokens a prompt of `prompt_tokens` may have on a session
@@ -99,13 +102,11 @@ inline completion_result run_completion(slot& s, const tokenizer& tok, std::span
     return on_delta ? on_delta(d) : true;
   };
 
-  std::span<const float> logits = s.load_prompt(prompt);
+  token_generator gen(s.session(), sampler, prompt, s.load_prompt(prompt), o.drafts);
   r.cached_tokens = s.last_reused();
-  std::vector<float> row;
   r.finish = finish_reason::length;
   for (std::int64_t n = 0; n < o.max_tokens; ++n) {
-    row.assign(logits.begin(), logits.end());
-    const std::int32_t id = sampler.sample(row);
+    const std::int32_t id = gen.next(static_cast<std::size_t>(o.max_tokens - n));
     if (sampler.is_stop(id)) {
       r.finish = finish_reason::stop;
       break;
@@ -117,14 +118,18 @@ inline completion_result run_completion(slot& s, const tokenizer& tok, std::span
     const std::string text = special ? std::string() : decoder.push(id);
     if (!emit(special && o.tools ? stream.write(tok.piece(id)) : stream.write(text))) {
       r.finish = finish_reason::cancelled;
-      return r;
+      break;
     }
     if (stream.stopped()) {
       r.finish = finish_reason::stop;
       break;
     }
-    if (n + 1 < o.max_tokens) logits = s.append(id);
   }
+  // The cache keeps what plain decoding would have run, for the next request.
+  gen.settle();
+  s.holding(gen.history().first(static_cast<std::size_t>(gen.position())));
+  r.drafts = gen.stats();
+  if (r.finish == finish_reason::cancelled) return r;
   chat::delta last;
   if (!stream.stopped()) last = stream.write(decoder.flush());
   const chat::delta rest = stream.finish();

@@ -38,7 +38,12 @@ inline json usage(const completion_result& r) {
   return {{"prompt_tokens", r.prompt_tokens},
           {"completion_tokens", r.completion_tokens},
           {"total_tokens", r.prompt_tokens + r.completion_tokens},
-          {"prompt_tokens_details", {{"cached_tokens", r.cached_tokens}}}};
+          {"prompt_tokens_details", {{"cached_tokens", r.cached_tokens}}},
+          // OpenAI's counts for predicted outputs: here the drafts of
+          // speculative decoding (the server's --draft), kept and refused.
+          {"completion_tokens_details",
+           {{"accepted_prediction_tokens", r.drafts.accepted},
+            {"rejected_prediction_tokens", r.drafts.drafted - r.drafts.accepted}}}};
 }
 
 // A call as OpenAI's tool_calls entry: arguments are a JSON *string*.

@@ -31,6 +31,7 @@ struct service_options {
   std::size_t slots = 1;          // requests generating at once
   std::size_t queue = 8;          // requests waiting for a slot; past it, 503
   std::int64_t max_tokens = -1;   // the cap when a request sets none; <= 0: the context
+  draft_options drafts;           // speculative decoding for every request
 };
 
 // Where a streamed response goes: each chunk's JSON, and a check, once per
@@ -146,6 +147,7 @@ class service {
     // Every slot has the same context.
     j->options.max_tokens = check_context(j->prompt.size(), pool_.at(0).context(), r.max_tokens, options_.max_tokens);
     j->options.stop = r.stop;
+    j->options.drafts = options_.drafts;
     j->options.sampling = r.sampling;
     if (!r.ignore_eos) j->options.sampling.stop_ids = stop_ids_;
     else j->options.sampling.stop_ids.clear();

@@ -54,12 +54,10 @@ class slot {
     return logits;
   }
 
-  // Runs one generated token; returns the logits of the next.
-  std::span<const float> append(std::int32_t id) {
-    const auto logits = session_.decode(id);
-    cached_.push_back(id);
-    return logits;
-  }
+  // The session, for the generation that follows load_prompt; then
+  // holding() says what its cache holds.
+  any_session& session() { return session_; }
+  void holding(std::span<const std::int32_t> tokens) { cached_.assign(tokens.begin(), tokens.end()); }
 
   std::size_t index() const { return index_; }
   std::int64_t context() const { return session_.context(); }
