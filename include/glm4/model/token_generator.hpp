@@ -17,6 +17,7 @@
 //   gen.settle();  // the session as plain decoding would leave it
 #pragma once
 
+#include <algorithm>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
