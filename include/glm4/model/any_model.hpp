@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "glm4/core/error.hpp"
 #include "glm4/kernels/targets.hpp"
@@ -54,10 +55,23 @@ class any_session {
   std::span<const float> decode(std::int32_t id) { return impl_->prefill(std::span(&id, 1), logits_for::last); }
   std::int64_t position() const { return impl_->position(); }
   std::int64_t context() const { return impl_->context(); }
+  std::size_t batch() const { return impl_->batch(); }
   std::size_t vocab_size() const { return impl_->vocab_size(); }
   std::size_t kv_cache_bytes() const { return impl_->kv_cache_bytes(); }
   void reset() { impl_->rewind(0); }
   void rewind(std::int64_t position) { impl_->rewind(position); }
+  std::span<const float> logits() const { return impl_->logits(); }
+
+  // session::forward_together over sessions that new_session made on one
+  // model with one KV cache type.
+  struct batch_item {
+    any_session& run;
+    std::span<const std::int32_t> ids;
+    logits_for which = logits_for::last;
+  };
+  static void forward_together(std::span<const batch_item> items) {
+    if (!items.empty()) items.front().run.impl_->forward_together(items);
+  }
 
  private:
   struct base {
@@ -66,9 +80,12 @@ class any_session {
     virtual std::span<const float> prefill(std::span<const std::int32_t>, logits_for, const attention_layout&) = 0;
     virtual std::int64_t position() const = 0;
     virtual std::int64_t context() const = 0;
+    virtual std::size_t batch() const = 0;
     virtual std::size_t vocab_size() const = 0;
     virtual std::size_t kv_cache_bytes() const = 0;
     virtual void rewind(std::int64_t) = 0;
+    virtual std::span<const float> logits() const = 0;
+    virtual void forward_together(std::span<const batch_item>) = 0;
   };
   template <weights::weight_scheme S, kv_format KV>
   struct impl final : base {
@@ -82,9 +99,22 @@ class any_session {
     }
     std::int64_t position() const override { return run.position(); }
     std::int64_t context() const override { return run.context(); }
+    std::size_t batch() const override { return run.batch(); }
     std::size_t vocab_size() const override { return run.vocab_size(); }
     std::size_t kv_cache_bytes() const override { return run.kv_cache_bytes(); }
     void rewind(std::int64_t position) override { run.rewind(position); }
+    std::span<const float> logits() const override { return run.logits(); }
+    void forward_together(std::span<const batch_item> items) override {
+      std::vector<typename session<S, KV>::batch_item> same;
+      same.reserve(items.size());
+      for (const batch_item& it : items) {
+        auto* other = dynamic_cast<impl*>(it.run.impl_.get());
+        if (other == nullptr)
+          throw invalid_argument("sessions of different weight schemes or KV cache types cannot run together");
+        same.push_back({other->run, it.ids, it.which});
+      }
+      session<S, KV>::forward_together(same);
+    }
     session<S, KV> run;
   };
   explicit any_session(std::unique_ptr<base> impl) : impl_(std::move(impl)) {}

@@ -5,6 +5,10 @@
 //   glm4::session run(model, {.context = 8192, .threads = 4});
 //   auto logits = run.prefill(prompt_ids);   // logits of the last position
 //   logits = run.decode(next_id);
+//
+// Sessions on one model can also advance together, in one forward pass
+// that streams the weights once for all of them (forward_together: batched
+// decode of several conversations, a server's requests in flight).
 #pragma once
 
 #include <algorithm>
@@ -58,6 +62,8 @@ class session {
 
   std::int64_t position() const { return static_cast<std::int64_t>(pos_); }
   std::int64_t context() const { return opt_.context; }
+  // Tokens per forward pass: prompt batches, and what forward_together takes.
+  std::size_t batch() const { return opt_.batch; }
   std::size_t kv_cache_bytes() const { return cache_.bytes(); }
   std::size_t vocab_size() const { return static_cast<std::size_t>(net_->shape().vocab_size); }
   void reset() {
@@ -102,6 +108,59 @@ class session {
   // One more token; returns its logits.
   std::span<const float> decode(std::int32_t id) { return prefill(std::span(&id, 1)); }
 
+  // What the last prefill, decode or forward_together returned.
+  std::span<const float> logits() const { return logits_; }
+
+  // One session's tokens in a forward pass shared with other sessions.
+  struct batch_item {
+    session& run;
+    std::span<const std::int32_t> ids;
+    logits_for which = logits_for::last;
+  };
+
+  // Feeds each item's ids to its session in one forward pass, where the
+  // weights stream once for all of them; each session's logits() then hold
+  // what its own prefill(ids, which) would return. The sessions must be
+  // distinct and share one network; their tokens together must fit the
+  // first one's batch, whose thread pool and buffers run the pass. The
+  // matmuls compute every token as a pass of that many tokens of one
+  // session does: bit for bit as decode while fewer than
+  // kernels::int8_panel_min_tokens tokens go (kernels/activation_precision.hpp).
+  // Nothing changes when an item is refused (context_overflow, a token
+  // outside the vocabulary, invalid_argument).
+  static void forward_together(std::span<const batch_item> items) {
+    if (items.empty()) return;
+    session& lender = items.front().run;
+    std::size_t tokens = 0, rows = 0;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const batch_item& it = items[i];
+      if (it.run.net_ != lender.net_) throw invalid_argument("sessions on different models cannot run together");
+      for (std::size_t j = 0; j < i; ++j)
+        if (&items[j].run == &it.run) throw invalid_argument("a session appears twice in one forward pass");
+      it.run.check_room(it.ids);
+      tokens += it.ids.size();
+      rows += logit_rows(it.ids, it.which);
+    }
+    if (tokens > lender.ws_.max_tokens)
+      throw invalid_argument(std::to_string(tokens) + " tokens together exceed the batch of " +
+                             std::to_string(lender.ws_.max_tokens) + " the first session runs");
+    std::vector<sequence_run<KV>> runs;
+    runs.reserve(items.size());
+    for (const batch_item& it : items)
+      runs.push_back({it.ids, it.run.pos_, it.run.cache_, it.run.layout_, logit_rows(it.ids, it.which)});
+    const std::size_t V = lender.vocab_size();
+    lender.together_logits_.resize(rows * V);
+    lender.net_->template forward<P>(std::span<const sequence_run<KV>>(runs), lender.ws_, lender.pool_,
+                                     lender.together_logits_.data());
+    const float* row = lender.together_logits_.data();
+    for (const batch_item& it : items) {
+      const std::size_t count = logit_rows(it.ids, it.which) * V;
+      it.run.logits_.assign(row, row + count);
+      it.run.pos_ += it.ids.size();
+      row += count;
+    }
+  }
+
  private:
   void check_room(std::span<const std::int32_t> ids) const {
     if (ids.empty()) throw invalid_argument("prefill needs at least one token");
@@ -110,16 +169,21 @@ class session {
                              " exceed the session context of " + std::to_string(opt_.context) + " tokens");
   }
 
+  static std::size_t logit_rows(std::span<const std::int32_t> ids, logits_for which) {
+    return which == logits_for::all ? ids.size() : 1;
+  }
+
   std::span<const float> run(std::span<const std::int32_t> ids, logits_for which, std::size_t batch) {
     check_room(ids);
     const std::size_t V = vocab_size();
-    logits_.resize((which == logits_for::all ? ids.size() : 1) * V);
+    logits_.resize(logit_rows(ids, which) * V);
     for (std::size_t done = 0; done < ids.size();) {
       const std::size_t n = std::min(batch, ids.size() - done);
       const bool last_batch = done + n == ids.size();
       const std::size_t rows = which == logits_for::all ? n : (last_batch ? 1 : 0);
       float* out = which == logits_for::all ? logits_.data() + done * V : logits_.data();
-      net_->template forward<P>(ids.subspan(done, n), pos_, cache_, ws_, pool_, rows, out, layout_);
+      const sequence_run<KV> part{ids.subspan(done, n), pos_, cache_, layout_, rows};
+      net_->template forward<P>(std::span(&part, 1), ws_, pool_, out);
       pos_ += n;
       done += n;
     }
@@ -159,6 +223,7 @@ class session {
   kv_cache<KV> cache_;
   workspace ws_;
   std::vector<float> logits_;
+  std::vector<float> together_logits_;  // a forward_together's rows, when this session runs it
   std::size_t pos_ = 0;
   attention_layout layout_;
 };

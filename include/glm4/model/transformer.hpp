@@ -1,5 +1,7 @@
-// The GLM forward pass, top to bottom, for a batch of n consecutive tokens
-// (n = prompt length for prefill, 1 for decode). Shapes in comments: H hidden,
+// The GLM forward pass, top to bottom, for a batch of n tokens of one or
+// more sequences (a prompt chunk: n consecutive tokens; decode: 1; batched
+// decode: one per sequence). Every row goes through the matmuls together;
+// attention is each sequence's own, over its own KV cache. Shapes in comments: H hidden,
 // Q = heads*head_dim, KV = kv_heads*head_dim, I intermediate, V vocab.
 //
 // GLM-4 (glm and glm4 blocks, pre-norm):
@@ -104,6 +106,18 @@ struct workspace {
   std::vector<kernels::attention_scratch> attention;  // one per thread slot
 };
 
+// One sequence's part of a forward pass: `ids` go to positions [start,
+// start + ids.size()) of `cache` under `layout`, and the last `logit_rows`
+// of them get logits.
+template <kv_format C>
+struct sequence_run {
+  std::span<const std::int32_t> ids;
+  std::size_t start;
+  kv_cache<C>& cache;
+  const attention_layout& layout;
+  std::size_t logit_rows;
+};
+
 template <weights::weight_scheme S>
 class transformer {
  public:
@@ -112,48 +126,57 @@ class transformer {
   const model_shape& shape() const { return shape_; }
   const model_weights<S>& weights() const { return w_; }
 
-  // Runs `ids` at cache positions [start, start + ids.size()) (keys and
-  // values go into the cache there; `layout` says what each token sees and
-  // its rotary position) and writes the logits of the last `logit_rows`
-  // tokens to `logits` (logit_rows x vocab). ids.size() <= ws.max_tokens.
+  // Runs every sequence's tokens in one pass over the weights: each run's
+  // keys and values go into its own cache at its positions (its layout says
+  // what each token sees and its rotary position), and the logits of each
+  // run's last `logit_rows` tokens go to `logits`, run after run (rows x
+  // vocab). The runs' tokens together fit ws.max_tokens. One run is a
+  // prompt batch or a decode step; several are batched decode (one token
+  // per session) or a prompt chunk beside other sessions' steps.
   // P: how the integer formats' matmuls quantize activations, prompt
   // batches and decode alike (kernels/activation_precision.hpp).
   template <kernels::activation_precision P = kernels::int8_activations, kv_format C>
-  void forward(std::span<const std::int32_t> ids, std::size_t start, kv_cache<C>& cache, workspace& ws,
-               thread_pool& pool, std::size_t logit_rows, float* logits, const attention_layout& layout = {}) const {
-    const std::size_t n = ids.size();
+  void forward(std::span<const sequence_run<C>> runs, workspace& ws, thread_pool& pool, float* logits) const {
     const auto H = static_cast<std::size_t>(shape_.hidden_size);
-    const batch b{n, start, layout};
-
-    embed(ids, ws.x.data());
+    std::size_t n = 0;
+    for (const auto& r : runs) {
+      embed(r.ids, &ws.x[n * H]);
+      n += r.ids.size();
+    }
+    const batch<C> b{runs, n};
     for (std::size_t l = 0; l < w_.layers.size(); ++l) {
       if (shape_.style == block_style::glm130b)
-        glm130b_block<P>(w_.layers[l], l, b, cache, ws, pool);
+        glm130b_block<P>(w_.layers[l], l, b, ws, pool);
       else
-        glm_block<P>(w_.layers[l], l, b, cache, ws, pool);
+        glm_block<P>(w_.layers[l], l, b, ws, pool);
     }
-    if (logit_rows == 0) return;
-    const std::size_t first = n - logit_rows;
-    for (std::size_t t = first; t < n; ++t) {
-      if (shape_.style == block_style::glm130b)
-        kernels::layer_norm(&ws.x[t * H], w_.norm.data(), w_.norm_bias.data(), eps(), &ws.a[t * H], H);
-      else
-        kernels::rms_norm(&ws.x[t * H], w_.norm.data(), eps(), &ws.a[t * H], H);
+    // The rows asked for, normalized next to each other for one matmul.
+    std::size_t rows = 0, first = 0;
+    for (const auto& r : runs) {
+      first += r.ids.size();
+      for (std::size_t t = first - r.logit_rows; t < first; ++t, ++rows) {
+        if (shape_.style == block_style::glm130b)
+          kernels::layer_norm(&ws.x[t * H], w_.norm.data(), w_.norm_bias.data(), eps(), &ws.a[rows * H], H);
+        else
+          kernels::rms_norm(&ws.x[t * H], w_.norm.data(), eps(), &ws.a[rows * H], H);
+      }
     }
-    matmul<P>(w_.lm_head, &ws.a[first * H], logit_rows, logits, pool);
+    if (rows > 0) matmul<P>(w_.lm_head, ws.a.data(), rows, logits, pool);
   }
 
  private:
-  // What every layer of one forward pass shares.
+  // What every layer of one forward pass shares: the runs and their tokens
+  // in all.
+  template <kv_format C>
   struct batch {
-    std::size_t n, start;
-    const attention_layout& layout;
+    std::span<const sequence_run<C>> runs;
+    std::size_t n;
   };
 
   float eps() const { return static_cast<float>(shape_.rms_norm_eps); }
 
   template <kernels::activation_precision P, kv_format C>
-  void glm_block(const layer_weights<S>& L, std::size_t layer, const batch& b, kv_cache<C>& cache, workspace& ws,
+  void glm_block(const layer_weights<S>& L, std::size_t layer, const batch<C>& b, workspace& ws,
                  thread_pool& pool) const {
     const std::size_t n = b.n, H = static_cast<std::size_t>(shape_.hidden_size);
     const auto I = static_cast<std::size_t>(shape_.intermediate_size);
@@ -162,7 +185,7 @@ class transformer {
     matmul<P>(L.q_proj, ws.a.data(), n, ws.q.data(), pool, L.q_bias.data());
     matmul<P>(L.k_proj, ws.a.data(), n, ws.k.data(), pool, L.k_bias.data());
     matmul<P>(L.v_proj, ws.a.data(), n, ws.v.data(), pool, L.v_bias.data());
-    attend(layer, b, cache, ws, pool);
+    attend(layer, b, ws, pool);
     matmul<P>(L.o_proj, ws.attn.data(), n, ws.a.data(), pool);
     if (shape_.style == block_style::glm4) normalize_rows(ws.a.data(), L.post_self_attn_layernorm, n);
     add_rows(ws.x.data(), ws.a.data(), n * H);
@@ -178,7 +201,7 @@ class transformer {
   }
 
   template <kernels::activation_precision P, kv_format C>
-  void glm130b_block(const layer_weights<S>& L, std::size_t layer, const batch& b, kv_cache<C>& cache, workspace& ws,
+  void glm130b_block(const layer_weights<S>& L, std::size_t layer, const batch<C>& b, workspace& ws,
                      thread_pool& pool) const {
     const std::size_t n = b.n, H = static_cast<std::size_t>(shape_.hidden_size);
     const auto I = static_cast<std::size_t>(shape_.intermediate_size), D = static_cast<std::size_t>(shape_.head_dim);
@@ -194,7 +217,7 @@ class transformer {
         std::copy_n(head + D, D, &ws.k[(t * heads + h) * D]);
         std::copy_n(head + 2 * D, D, &ws.v[(t * heads + h) * D]);
       }
-    attend(layer, b, cache, ws, pool);
+    attend(layer, b, ws, pool);
     // The residual stream is a's now (post-norm): x is free for the output.
     matmul<P>(L.o_proj, ws.attn.data(), n, ws.x.data(), pool, L.o_bias.data());
     scale_add(ws.x.data(), ws.a.data(), alpha, n * H);
@@ -239,20 +262,33 @@ class transformer {
     for (std::size_t i = 0; i < count; ++i) x[i] += alpha * y[i];
   }
 
-  // Rotates ws.q and ws.k at the layout's positions, appends k and v to the
-  // cache and leaves the attention of every query head in ws.attn.
+  // Rotates ws.q and ws.k at each run's positions, appends k and v to the
+  // runs' caches and leaves the attention of every query head in ws.attn.
   template <kv_format C>
-  void attend(std::size_t layer, const batch& b, kv_cache<C>& cache, workspace& ws, thread_pool& pool) const {
+  void attend(std::size_t layer, const batch<C>& b, workspace& ws, thread_pool& pool) const {
+    for (std::size_t first = 0; const auto& r : b.runs) {
+      attend(layer, r, first, ws, pool);
+      first += r.ids.size();
+    }
+  }
+
+  // The same for one run, whose tokens are rows [first, first + its size).
+  template <kv_format C>
+  void attend(std::size_t layer, const sequence_run<C>& r, std::size_t first, workspace& ws, thread_pool& pool) const {
     const auto D = static_cast<std::size_t>(shape_.head_dim);
     const auto heads = static_cast<std::size_t>(shape_.num_heads);
     const auto kv_heads = static_cast<std::size_t>(shape_.num_kv_heads);
-    const std::size_t Q = heads * D, KV = kv_heads * D, n = b.n, start = b.start;
+    const std::size_t Q = heads * D, KV = kv_heads * D, n = r.ids.size(), start = r.start;
+    float* const q = &ws.q[first * Q];
+    float* const k = &ws.k[first * KV];
+    const float* const v = &ws.v[first * KV];
+    float* const out = &ws.attn[first * Q];
     for (std::size_t t = 0; t < n; ++t) {
-      rope_.angles(b.layout.rotary_position(start + t), ws.cos.data(), ws.sin.data());
-      rope_.apply(&ws.q[t * Q], heads, D, ws.cos.data(), ws.sin.data());
-      rope_.apply(&ws.k[t * KV], kv_heads, D, ws.cos.data(), ws.sin.data());
+      rope_.angles(r.layout.rotary_position(start + t), ws.cos.data(), ws.sin.data());
+      rope_.apply(q + t * Q, heads, D, ws.cos.data(), ws.sin.data());
+      rope_.apply(k + t * KV, kv_heads, D, ws.cos.data(), ws.sin.data());
       for (std::size_t h = 0; h < kv_heads; ++h)
-        cache.store(layer, h, start + t, &ws.k[t * KV + h * D], &ws.v[t * KV + h * D]);
+        r.cache.store(layer, h, start + t, k + t * KV + h * D, v + t * KV + h * D);
     }
     // One task per KV head, tile of tokens and slice of the group's heads:
     // a batch tiles its tokens with the whole group; one token splits the
@@ -270,8 +306,8 @@ class transformer {
         const std::size_t kv = task / (tiles * slices), t0 = task / slices % tiles * tile;
         const std::size_t h0 = kv * group + task % slices * slice_heads;
         const std::size_t tokens = std::min(tile, n - t0), heads_here = std::min(slice_heads, (kv + 1) * group - h0);
-        kernels::attend_group(cache, layer, kv, &ws.q[t0 * Q + h0 * D], &ws.attn[t0 * Q + h0 * D], Q, tokens,
-                              heads_here, D, start + t0 + 1, ws.attention[slot], b.layout.shared);
+        kernels::attend_group(r.cache, layer, kv, q + t0 * Q + h0 * D, out + t0 * Q + h0 * D, Q, tokens, heads_here,
+                              D, start + t0 + 1, ws.attention[slot], r.layout.shared);
       }
     });
   }
