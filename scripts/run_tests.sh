@@ -9,7 +9,8 @@
 #   2. every ```cpp block of README.md and docs/*.md compiled
 #      (scripts/check_doc_snippets.sh, -fsyntax-only), so the docs keep up;
 #   3. ThreadSanitizer (build-tsan/): the thread pool, sessions sharing one
-#      model from several threads, and the server's request handling (its
+#      model from several threads, threads' calls meeting in the step
+#      batcher's shared passes, and the server's request handling (its
 #      slots, queue and cancellation, with requests on many threads);
 #   4. the libFuzzer targets of tests/fuzz (clang, build-fuzz/): each replays
 #      its committed corpus, then mutates for FUZZ_SECONDS (scripts/fuzz.sh);
@@ -58,8 +59,8 @@ bash scripts/report_skipped.sh build-asan
 stage "2/7 README.md and docs/*.md code blocks compile"
 SNIPPET_JOBS=$JOBS bash scripts/check_doc_snippets.sh
 
-stage "3/7 ThreadSanitizer: thread pool, sessions sharing a model, server (build-tsan/)"
-tsan_tests=(runtime_thread_pool model_shared_model server_engine_test)
+stage "3/7 ThreadSanitizer: thread pool, sessions sharing a model, step batcher, server (build-tsan/)"
+tsan_tests=(runtime_thread_pool model_shared_model model_step_batcher server_engine_test)
 sanitized_build build-tsan "-fsanitize=thread" -DGLM4_BUILD_EXAMPLES=OFF -DGLM4_BUILD_APPS=OFF
 cmake --build build-tsan -j "$JOBS" --target "${tsan_tests[@]}"
 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \

@@ -25,6 +25,7 @@
 #include "glm4/model/open.hpp"
 #include "glm4/model/prompt_lookup.hpp"
 #include "glm4/model/session.hpp"
+#include "glm4/model/step_batcher.hpp"
 #include "glm4/model/token_generator.hpp"
 #include "glm4/model/weight_scheme.hpp"
 #include "glm4/sampling/sampler.hpp"
