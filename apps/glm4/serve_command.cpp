@@ -227,7 +227,7 @@ void add_serve_command(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(0, 65535));
   // -np (llama-server's spelling) is rewritten to --parallel by main.cpp: CLI11
   // takes one letter after a single dash.
-  cmd->add_option("--parallel", o->parallel, "slots: requests generating at once, each with its own KV cache")
+  cmd->add_option("--parallel", o->parallel, "slots: requests generating at once (decoded together, one pass per step), each with its own KV cache")
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
   cmd->add_option("--queue", o->queue, "requests waiting for a slot; more get 503")

@@ -113,6 +113,19 @@ test('two slots and a queue of two: all answered while they fit, 503 past them',
   assert.equal(busy.body.error.code, 'server_busy');
 });
 
+test('requests decoded together get what each gets alone', async () => {
+  // Short prompts, so that every shared pass stays below the 16 tokens
+  // from which the prompt kernels' rounding would apply.
+  const ask = (prompt) => client.completions.create({ prompt, max_tokens: 32, temperature: 0, ignore_eos: true });
+  const prompts = ['Once upon a time', 'The quick brown fox'];
+  const together = await Promise.all(prompts.map(ask));
+  for (const [i, prompt] of prompts.entries()) {
+    const alone = await ask(prompt);
+    assert.equal(together[i].usage.completion_tokens, 32);
+    assert.equal(together[i].choices[0].text, alone.choices[0].text, prompt);
+  }
+});
+
 test('a client that disconnects mid-stream frees its slot', async () => {
   const controller = new AbortController();
   const stream = await client.chat.completions.create(

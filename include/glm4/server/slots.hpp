@@ -23,6 +23,7 @@
 
 #include "glm4/kernels/targets.hpp"
 #include "glm4/model/any_model.hpp"
+#include "glm4/model/step_batcher.hpp"
 #include "glm4/server/api_error.hpp"
 
 namespace glm4::inline GLM4_TARGET::server {
@@ -34,7 +35,9 @@ inline std::size_t common_prefix(std::span<const std::int32_t> a, std::span<cons
 
 class slot {
  public:
-  slot(std::size_t index, any_session session) : index_(index), session_(std::move(session)) {}
+  // `steps`: the batcher its passes go through, shared with the other slots.
+  slot(std::size_t index, any_session session, step_batcher<any_session>& steps)
+      : index_(index), session_(std::move(session)), batched_(session_, steps) {}
 
   // Brings the cache to hold exactly `prompt` and returns the logits of its
   // last token. Keeps the longest common prefix with what the cache held;
@@ -49,14 +52,14 @@ class slot {
     last_prefilled_ = prompt.size() - keep;
     prefilled_total_ += last_prefilled_;
     const auto rest = prompt.subspan(keep);
-    const auto logits = session_.prefill(rest);
+    const auto logits = batched_.prefill(rest);
     cached_.insert(cached_.end(), rest.begin(), rest.end());
     return logits;
   }
 
   // The session, for the generation that follows load_prompt; then
   // holding() says what its cache holds.
-  any_session& session() { return session_; }
+  batched_session<any_session>& session() { return batched_; }
   void holding(std::span<const std::int32_t> tokens) { cached_.assign(tokens.begin(), tokens.end()); }
 
   std::size_t index() const { return index_; }
@@ -72,6 +75,7 @@ class slot {
  private:
   std::size_t index_;
   any_session session_;
+  batched_session<any_session> batched_;
   std::vector<std::int32_t> cached_;
   std::size_t last_reused_ = 0, last_prefilled_ = 0, prefilled_total_ = 0;
 };
@@ -84,7 +88,9 @@ class slot_pool {
       : queue_limit_(queue) {
     if (slots == 0) throw invalid_argument("glm4::server::slot_pool: at least one slot is needed");
     for (std::size_t i = 0; i < slots; ++i) {
-      slots_.push_back(std::make_unique<slot>(i, make_session()));
+      any_session made = make_session();
+      if (!steps_) steps_ = std::make_unique<step_batcher<any_session>>(made.batch());
+      slots_.push_back(std::make_unique<slot>(i, std::move(made), *steps_));
       free_.push_back(true);
       last_used_.push_back(0);
     }
@@ -179,6 +185,7 @@ class slot_pool {
     changed_.notify_all();
   }
 
+  std::unique_ptr<step_batcher<any_session>> steps_;  // before the slots, which use it
   std::vector<std::unique_ptr<slot>> slots_;
   std::vector<bool> free_;
   std::vector<std::uint64_t> last_used_;
