@@ -3,11 +3,15 @@
 // memory-bandwidth roofline.
 //
 //   glm4-bench -m FILE.gguf [-t THREADS] [-p 512] [-n 128] [-r 3] [-d 0] [-b 128] [--context N]
+//              [--parallel N]
 //
 // pp<P>: P random tokens prefilled into an empty session (timed).
 // tg<N>: one untimed token, then N decode steps of random tokens (timed),
 //        in segments of 8 with an untimed pass of the bandwidth probe over
 //        the token embedding before and after each ("bandwidth during tg").
+// tg<N> x<P> (--parallel P): P sessions decode together, one token each per
+//        forward pass (session::forward_together); t/s counts all P streams,
+//        as llama-batched-bench's S_TG.
 // Each test runs r times after one untimed 1-token warm-up pass (which also
 // faults the mapped weights in), with -d D from a session already holding D
 // random tokens (untimed; "pp512 @ d4096"); t/s is the mean +- sample stddev.
@@ -77,6 +81,7 @@ constexpr std::string_view usage =
     "  -d, --depth N        context tokens prefilled (untimed) before each test, as llama-bench's -d (default 0)\n"
     "  -b, --batch N        prompt tokens per forward pass (default 128)\n"
     "  --context N          KV cache length (default: what the tests need)\n"
+    "  --parallel N         sessions decoding together in the tg test (default 1)\n"
     "  --bw-runs N          passes of the bandwidth probe, best counts (default 5)\n";
 
 struct usage_error : std::runtime_error {
@@ -92,6 +97,7 @@ struct options {
   std::size_t depth = 0;
   std::size_t batch = glm4::session_options{}.batch;
   std::int64_t context = 0;
+  std::size_t parallel = 1;
   int bw_runs = 5;
 };
 
@@ -118,6 +124,7 @@ options parse_args(std::span<char* const> args) {
     else if (arg == "-d" || arg == "--depth") o.depth = parse_number<std::size_t>(v, arg);
     else if (arg == "-b" || arg == "--batch") o.batch = parse_number<std::size_t>(v, arg);
     else if (arg == "--context") o.context = parse_number<std::int64_t>(v, arg);
+    else if (arg == "--parallel") o.parallel = parse_number<std::size_t>(v, arg);
     else if (arg == "--bw-runs") o.bw_runs = parse_number<int>(v, arg);
     else throw usage_error("unknown option " + std::string(arg));
   }
@@ -125,6 +132,7 @@ options parse_args(std::span<char* const> args) {
   if (o.threads == 0) throw usage_error("-t must be at least 1");
   if (o.reps == 0) throw usage_error("-r must be at least 1");
   if (o.batch == 0) throw usage_error("-b must be at least 1");
+  if (o.parallel == 0 || o.parallel > o.batch) throw usage_error("--parallel must be in 1..the batch (-b)");
   if (o.n_prompt == 0 && o.n_gen == 0) throw usage_error("-p 0 and -n 0 leave nothing to measure");
   return o;
 }
@@ -255,6 +263,12 @@ int run_bench(const options& opt, const glm4::model_file& file, const file_facts
     };
     glm4::bench::read_pass_gbs(embedding.data(), embedding.size(), opt.threads);  // maps its pages in, untimed
     glm4::session<S> run(model->share(), {.context = context, .threads = opt.threads, .batch = opt.batch});
+    // --parallel's other sessions (their own threads prefill them; run lends
+    // its threads to the steps they take together).
+    std::vector<std::unique_ptr<glm4::session<S>>> others;
+    for (std::size_t i = 1; i < opt.parallel; ++i)
+      others.push_back(std::make_unique<glm4::session<S>>(
+          model->share(), glm4::session_options{.context = context, .threads = opt.threads, .batch = opt.batch}));
     std::mt19937 rng(1234);
     std::uniform_int_distribution<std::int32_t> token(0, static_cast<std::int32_t>(facts.shape.vocab_size - 1));
     const auto random_tokens = [&](std::size_t n) {
@@ -270,6 +284,18 @@ int run_bench(const options& opt, const glm4::model_file& file, const file_facts
       run.reset();
       if (opt.depth > 0) run.prefill(random_tokens(opt.depth));
     };
+    // One decode step of every session, ids[0] to run and the rest to the others.
+    std::vector<typename glm4::session<S>::batch_item> step;
+    const auto decode_all = [&](std::span<const std::int32_t> ids) {
+      if (others.empty()) {
+        run.decode(ids[0]);
+        return;
+      }
+      step.clear();
+      step.push_back({run, ids.first(1)});
+      for (std::size_t i = 0; i < others.size(); ++i) step.push_back({*others[i], ids.subspan(i + 1, 1)});
+      glm4::session<S>::forward_together(step);
+    };
     const std::string at_depth = opt.depth > 0 ? " @ d" + std::to_string(opt.depth) : "";
 
     if (opt.n_prompt > 0) {
@@ -284,24 +310,31 @@ int run_bench(const options& opt, const glm4::model_file& file, const file_facts
       rows.push_back({"pp" + std::to_string(opt.n_prompt) + at_depth, summarize(tps)});
     }
     if (opt.n_gen > 0) {
+      const std::size_t P = opt.parallel;
       std::vector<double> tps;
       for (std::size_t r = 0; r < opt.reps; ++r) {
-        const auto ids = random_tokens(opt.n_gen + 1);
+        const auto ids = random_tokens((opt.n_gen + 1) * P);
         start_at_depth();
-        run.decode(ids[0]);
+        for (auto& other : others) {
+          other->reset();
+          if (opt.depth > 0) other->prefill(random_tokens(opt.depth));
+        }
+        const auto step_ids = [&](std::size_t j) { return std::span(ids).subspan(j * P, P); };
+        decode_all(step_ids(0));
         // timed in segments of sample_every steps, a bandwidth pass (untimed) around each
         double seconds = 0;
         sample_bandwidth();
         for (std::size_t i = 1; i <= opt.n_gen; i += sample_every) {
           const auto t0 = std::chrono::steady_clock::now();
-          for (std::size_t j = i; j < std::min(i + sample_every, opt.n_gen + 1); ++j) run.decode(ids[j]);
+          for (std::size_t j = i; j < std::min(i + sample_every, opt.n_gen + 1); ++j) decode_all(step_ids(j));
           seconds += seconds_since(t0);
           sample_bandwidth();
         }
-        tps.push_back(static_cast<double>(opt.n_gen) / seconds);
+        tps.push_back(static_cast<double>(opt.n_gen * P) / seconds);
       }
-      rows.push_back({"tg" + std::to_string(opt.n_gen) + at_depth, summarize(tps)});
-      tg_mean = rows.back().tps.mean;
+      const std::string streams = P > 1 ? " x" + std::to_string(P) : "";
+      rows.push_back({"tg" + std::to_string(opt.n_gen) + streams + at_depth, summarize(tps)});
+      tg_mean = rows.back().tps.mean / static_cast<double>(P);  // steps per second
     }
   }
   const double rss = peak_rss_bytes();  // before the probe's buffer
@@ -321,7 +354,8 @@ int run_bench(const options& opt, const glm4::model_file& file, const file_facts
   std::printf("tg roofline             %8.2f t/s    (bandwidth / weight bytes per token)\n", roofline);
   if (opt.n_gen > 0) {
     const std::string label = "tg" + std::to_string(opt.n_gen) + " / roofline";
-    std::printf("%-23s %8.1f %%      (%.2f t/s measured)\n", label.c_str(), 100.0 * tg_mean / roofline, tg_mean);
+    std::printf("%-23s %8.1f %%      (%.2f %s measured)\n", label.c_str(), 100.0 * tg_mean / roofline, tg_mean,
+                opt.parallel > 1 ? "steps/s, each of --parallel tokens," : "t/s");
   }
   if (!bw_during_tg.empty()) {
     const stats during = summarize(bw_during_tg);
