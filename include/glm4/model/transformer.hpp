@@ -1,8 +1,9 @@
 // The GLM forward pass, top to bottom, for a batch of n tokens of one or
 // more sequences (a prompt chunk: n consecutive tokens; decode: 1; batched
 // decode: one per sequence). Every row goes through the matmuls together;
-// attention is each sequence's own, over its own KV cache. Shapes in comments: H hidden,
-// Q = heads*head_dim, KV = kv_heads*head_dim, I intermediate, V vocab.
+// attention is each sequence's own, over its own KV cache. Shapes in
+// comments: H hidden, Q = heads*head_dim, KV = kv_heads*head_dim, I
+// intermediate, V vocab.
 //
 // GLM-4 (glm and glm4 blocks, pre-norm):
 //   x = embed_tokens[ids]                                          [n, H]
