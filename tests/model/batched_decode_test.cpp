@@ -18,12 +18,11 @@
 
 #include "glm4/config/shipped_models.hpp"
 #include "glm4/glm4.hpp"
+#include "gguf_fixtures.hpp"
 
 using namespace glm4;
 
 namespace {
-
-std::string gguf_path(const std::string& name) { return std::string(GLM4_TEST_DATA_DIR) + "/gguf/" + name; }
 
 // The fixtures' file types only: the model instantiated for fewer schemes
 // compiles in a fraction of the time.
@@ -32,9 +31,6 @@ any_model open_fixture(const std::string& name) {
                                  file_types::q8_0>;
   return any_model::open<config_list<shipped_models::glm4_small>, types>(gguf_path(name));
 }
-
-const char* const files[] = {"glm4-small-F16.gguf", "glm4-small-Q4_0.gguf", "glm4-small-Q4_K_M.gguf",
-                             "glm4-small-Q6_K.gguf", "glm4-small-Q8_0.gguf"};
 
 // Prompts of different lengths, so that the sessions sit at different positions.
 std::vector<std::int32_t> prompt_of(std::size_t i) {
@@ -75,7 +71,7 @@ std::vector<std::int64_t> positions(const sessions& s) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(sessions_decoding_together_compute_what_each_decodes_alone) {
-  for (const char* file : files) {
+  for (const char* file : small_gguf_files) {
     const auto model = open_fixture(file);
     for (const std::size_t threads : {1, 2}) {
       for (const std::size_t count : {std::size_t{2}, std::size_t{5}}) {

@@ -19,15 +19,11 @@
 
 #include "glm4/config/shipped_models.hpp"
 #include "glm4/glm4.hpp"
+#include "gguf_fixtures.hpp"
 
 using namespace glm4;
 
 namespace {
-
-std::string gguf_path(const std::string& name) { return std::string(GLM4_TEST_DATA_DIR) + "/gguf/" + name; }
-
-const char* const files[] = {"glm4-small-F16.gguf", "glm4-small-Q4_0.gguf", "glm4-small-Q4_K_M.gguf",
-                             "glm4-small-Q6_K.gguf", "glm4-small-Q8_0.gguf"};
 
 // A prompt that repeats itself, so that lookup finds drafts, and one that does not.
 std::vector<std::vector<std::int32_t>> prompts() {
@@ -106,7 +102,7 @@ BOOST_AUTO_TEST_CASE(a_pass_over_a_few_tokens_computes_each_as_decode_does) {
   const std::vector<std::int32_t> prompt{3, 1, 4, 1, 5, 9, 2, 6};
   std::vector<std::int32_t> batch;
   for (std::int32_t i = 0; i < static_cast<std::int32_t>(max_draft_tokens) + 1; ++i) batch.push_back(100 + 7 * i);
-  for (const char* file : files) {
+  for (const char* file : small_gguf_files) {
     const auto model = any_model::open<shipped_models::all>(gguf_path(file));
     for (const std::size_t threads : {1, 2}) {
       any_session together = model.new_session({.context = 64, .threads = threads});
@@ -135,7 +131,7 @@ BOOST_AUTO_TEST_CASE(a_pass_over_a_few_tokens_computes_each_as_decode_does) {
 
 BOOST_AUTO_TEST_CASE(greedy_output_is_the_same_with_drafts) {
   std::size_t accepted = 0;
-  for (const char* file : files) {
+  for (const char* file : small_gguf_files) {
     const auto model = any_model::open<shipped_models::all>(gguf_path(file));
     for (const auto& prompt : prompts()) {
       const auto run_with = [&](draft_options d) {
