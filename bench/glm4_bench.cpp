@@ -280,9 +280,9 @@ int run_bench(const options& opt, const glm4::model_file& file, const file_facts
     // Warm-up: one token through every layer faults the mapped weights in.
     run.decode(token(rng));
     // An empty session, or one holding opt.depth random tokens (untimed).
-    const auto start_at_depth = [&] {
-      run.reset();
-      if (opt.depth > 0) run.prefill(random_tokens(opt.depth));
+    const auto start_at_depth = [&](glm4::session<S>& s) {
+      s.reset();
+      if (opt.depth > 0) s.prefill(random_tokens(opt.depth));
     };
     // One decode step of every session, ids[0] to run and the rest to the others.
     std::vector<typename glm4::session<S>::batch_item> step;
@@ -302,7 +302,7 @@ int run_bench(const options& opt, const glm4::model_file& file, const file_facts
       std::vector<double> tps;
       for (std::size_t r = 0; r < opt.reps; ++r) {
         const auto prompt = random_tokens(opt.n_prompt);
-        start_at_depth();
+        start_at_depth(run);
         const auto t0 = std::chrono::steady_clock::now();
         run.prefill(prompt);
         tps.push_back(static_cast<double>(opt.n_prompt) / seconds_since(t0));
@@ -314,11 +314,8 @@ int run_bench(const options& opt, const glm4::model_file& file, const file_facts
       std::vector<double> tps;
       for (std::size_t r = 0; r < opt.reps; ++r) {
         const auto ids = random_tokens((opt.n_gen + 1) * P);
-        start_at_depth();
-        for (auto& other : others) {
-          other->reset();
-          if (opt.depth > 0) other->prefill(random_tokens(opt.depth));
-        }
+        start_at_depth(run);
+        for (auto& other : others) start_at_depth(*other);
         const auto step_ids = [&](std::size_t j) { return std::span(ids).subspan(j * P, P); };
         decode_all(step_ids(0));
         // timed in segments of sample_every steps, a bandwidth pass (untimed) around each
