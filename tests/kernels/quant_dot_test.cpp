@@ -326,6 +326,53 @@ void check_gemv_random() {
   }
 }
 
+// The int8 decode's tile for a few tokens, where the format has one: each
+// token's value equals gemv_dot's for that token alone, bit for bit (batched
+// decode and speculative drafts rely on it), at every tile width and
+// however the row is split.
+template <class F>
+void check_gemv_tile() {
+  using T = kernels::dot_traits<F>;
+  if constexpr (kernels::has_gemv_tile<F>) {
+    constexpr std::size_t tokens = 8;
+    for (std::size_t n : lengths<F>()) {
+      const auto c = random_row<F>(n, 9);
+      const std::size_t stride = n / T::gemv_activation::values;
+      std::vector<typename T::gemv_activation> g(tokens * stride);
+      std::vector<float> alone(tokens);
+      for (std::size_t t = 0; t < tokens; ++t) {
+        const auto x = random_activations(n, 100 + static_cast<unsigned>(t), 0.5f + static_cast<float>(t));
+        T::gemv_prepare(x.data(), g.data() + t * stride, n);
+        T::template gemv_dot<1>(c.w.data(), 0, g.data() + t * stride, n, &alone[t]);
+      }
+      // the whole row in one call, and in chunks of one activation group
+      const auto tile = [&]<std::size_t Tokens>() {
+        for (std::size_t chunk : {n, T::gemv_activation::values}) {
+          typename T::gemv_partial acc[Tokens]{};
+          for (std::size_t c0 = 0; c0 < n; c0 += chunk)
+            T::template gemv_tile<Tokens>(c.w.data(), g.data(), stride, c0, c0 + chunk, acc);
+          for (std::size_t t = 0; t < Tokens; ++t) {
+            BOOST_TEST_INFO(F::name << " n = " << n << ": tile of " << Tokens << ", token " << t << ", chunks of "
+                                    << chunk);
+            BOOST_TEST(T::gemv_partial_sum(acc[t]) == alone[t]);
+          }
+        }
+      };
+      tile.template operator()<1>();
+      tile.template operator()<2>();
+      tile.template operator()<4>();
+      tile.template operator()<8>();
+    }
+  }
+}
+
+// Where the tile exists, the concept must see it (else the check above
+// and the batched matmuls would quietly take the one-token path).
+#if defined(GLM4_GEMV_AVX2)
+static_assert(kernels::has_gemv_tile<q::q4_0> && kernels::has_gemv_tile<q::q4_1> && kernels::has_gemv_tile<q::q4_k> &&
+              kernels::has_gemv_tile<q::q5_k> && kernels::has_gemv_tile<q::q6_k>);
+#endif
+
 template <class T>
 void check_prepare(std::size_t n) {
   using A = typename T::activation;
@@ -445,6 +492,7 @@ void check_gemv_scale_range() {
 template <class F>
 void check_int8_decode() {
   check_gemv_random<F>();
+  check_gemv_tile<F>();
   check_gemv_extremes<F>();
   if constexpr (F::block_elems == 32) check_gemv_scale_range<F>();
 }

@@ -23,10 +23,13 @@ inline constexpr float f16_fold = 1.0f, f16_unfold = 1.0f;
 // over R contiguous rows: the same slice of the R rows after the next R
 // into L2 (__builtin_prefetch locality 2: prefetcht1), so the rows ahead
 // arrive as one sequential stream (see gemv_rows for what it measured).
-// Past the matrix end a prefetch is a no-op.
+// Past the matrix end a prefetch is a no-op. prefetch_l2 fetches `bytes`
+// from p, a prefetch per cache line.
+inline void prefetch_l2(const void* p, std::size_t bytes) {
+  for (std::size_t off = 0; off < bytes; off += 64) __builtin_prefetch(static_cast<const char*>(p) + off, 0, 2);
+}
 inline void prefetch_rows_ahead(const void* row0, std::size_t step, std::size_t groups, std::size_t g) {
-  const char* ahead = static_cast<const char*>(row0) + step * (2 * groups + g);
-  for (std::size_t off = 0; off < step; off += 64) __builtin_prefetch(ahead + off, 0, 2);
+  prefetch_l2(static_cast<const char*>(row0) + step * (2 * groups + g), step);
 }
 
 }  // namespace glm4::inline GLM4_TARGET::kernels::qdetail

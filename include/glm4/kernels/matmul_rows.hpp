@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "glm4/kernels/dot.hpp"
+#include "glm4/kernels/int8_decode.hpp"
 #include "glm4/kernels/int8_panel.hpp"
 #include "glm4/kernels/targets.hpp"
 #include "glm4/quant/matrix.hpp"
@@ -29,12 +30,25 @@ namespace glm4::inline GLM4_TARGET::kernels {
 // Formats with a one-token int8 kernel over their own activation layout:
 //   gemv_prepare(x, a, n); gemv_dot<R>(w, w_stride, a, n, out) for R = 1, 2
 //   rows; n a multiple of gemv_activation::values (one activation group).
+// and, where they have it, its tile for a few tokens: gemv_partial (one
+//   token's running sum), gemv_tile<T>(w, a, a_stride, c0, c1, acc) for
+//   T = 1, 2, 4, 8 adds values [c0, c1) (multiples of the activation group)
+//   of row w against tokens t < T (a + t * a_stride) into acc[t];
+//   gemv_partial_sum(acc[t]) after the whole row is gemv_dot's, bit for bit.
 template <class F>
 concept has_gemv = requires(const typename F::block* w, const typename dot_traits<F>::gemv_activation* a,
                             const float* x, typename dot_traits<F>::gemv_activation* prepared, float* out) {
   dot_traits<F>::gemv_prepare(x, prepared, std::size_t{});
   dot_traits<F>::template gemv_dot<2>(w, std::size_t{}, a, std::size_t{}, out);
 };
+
+template <class F>
+concept has_gemv_tile =
+    has_gemv<F> && requires(const typename F::block* w, const typename dot_traits<F>::gemv_activation* a,
+                            typename dot_traits<F>::gemv_partial* acc) {
+      dot_traits<F>::template gemv_tile<8>(w, a, std::size_t{}, std::size_t{}, std::size_t{}, acc);
+      { dot_traits<F>::gemv_partial_sum(*acc) } -> std::same_as<float>;
+    };
 
 template <class F, std::size_t R, std::size_t T>
 concept has_dot_tile =
@@ -77,16 +91,12 @@ void dot_rows(const matrix<F>& w, const typename dot_traits<F>::activation* a, s
     for (std::size_t r = r0; r < r1; ++r) finish(i, r, dot_traits<F>::dot(w.row(r), a + i * a_stride, w.cols()));
 }
 
-// Int8 activations, one token or a few (speculative decoding's drafts):
-// weight rows [r0, r1) against n activation rows prepared by gemv_prepare
-// (a_stride groups apart), two rows at a time in order (one sequential
-// stream), each pair meeting every token while it is in L1; into y's n rows
-// (w.rows() apart), columns [r0, r1) (+ bias). Every token's values are
-// computed as for n == 1, bit for bit: a batch's logits equal decode's.
+namespace detail {
+// gemv_rows' two ways, into y's n rows (w.rows() apart), columns [r0, r1).
+// Two rows at a time, each pair meeting every token while it is in L1.
 template <quant::block_format F>
-  requires has_gemv<F>
-void gemv_rows(const matrix<F>& w, const typename dot_traits<F>::gemv_activation* a, std::size_t a_stride,
-               std::size_t n, std::size_t r0, std::size_t r1, float* y, const float* bias) {
+void gemv_row_pairs(const matrix<F>& w, const typename dot_traits<F>::gemv_activation* a, std::size_t a_stride,
+                    std::size_t n, std::size_t r0, std::size_t r1, float* y) {
   using T = dot_traits<F>;
   const std::size_t cols = w.cols(), rows = w.rows();
   std::size_t r = r0;
@@ -95,9 +105,70 @@ void gemv_rows(const matrix<F>& w, const typename dot_traits<F>::gemv_activation
       T::template gemv_dot<2>(w.row(r), w.blocks_per_row(), a + t * a_stride, cols, y + t * rows + r);
   if (r < r1)
     for (std::size_t t = 0; t < n; ++t) T::template gemv_dot<1>(w.row(r), 0, a + t * a_stride, cols, y + t * rows + r);
+}
+
+// Rows in groups of 16 and tokens in tiles of 8 (then 4, 2, 1), each row
+// unpacked once per tile; the rows go chunk by chunk, so each chunk of the
+// tile's activations (16 KiB) stays in L1 while the group's rows pass over
+// it. The next group's rows are prefetched into L2 meanwhile.
+template <quant::block_format F>
+void gemv_row_tiles(const matrix<F>& w, const typename dot_traits<F>::gemv_activation* a, std::size_t a_stride,
+                    std::size_t n, std::size_t r0, std::size_t r1, float* y) {
+  using T = dot_traits<F>;
+  using act = typename T::gemv_activation;
+  constexpr std::size_t group_rows = 16, l1_bytes = 16384;
+  const std::size_t cols = w.cols(), rows = w.rows();
+  const std::size_t block_bytes = sizeof(typename F::block), row_bytes = w.blocks_per_row() * block_bytes;
+  for (std::size_t g = r0; g < r1; g += group_rows) {
+    const std::size_t live = std::min(group_rows, r1 - g);
+    std::size_t t0 = 0;
+    const auto tiles = [&]<std::size_t Tokens>() {
+      const std::size_t chunk = std::max<std::size_t>(1, l1_bytes / (Tokens * sizeof(act))) * act::values;
+      for (; t0 + Tokens <= n; t0 += Tokens) {
+        typename T::gemv_partial acc[group_rows][Tokens]{};
+        for (std::size_t c0 = 0; c0 < cols; c0 += chunk) {
+          const std::size_t c1 = std::min(cols, c0 + chunk);
+          for (std::size_t r = 0; r < live; ++r) {
+            if (t0 == 0 && g + group_rows + r < rows)
+              qdetail::prefetch_l2(reinterpret_cast<const char*>(w.row(g + r)) + group_rows * row_bytes +
+                                       c0 / F::block_elems * block_bytes,
+                                   (c1 - c0) / F::block_elems * block_bytes);
+            T::template gemv_tile<Tokens>(w.row(g + r), a + t0 * a_stride, a_stride, c0, c1, acc[r]);
+          }
+        }
+        for (std::size_t r = 0; r < live; ++r)
+          for (std::size_t t = 0; t < Tokens; ++t) y[(t0 + t) * rows + g + r] = T::gemv_partial_sum(acc[r][t]);
+      }
+    };
+    tiles.template operator()<8>();
+    tiles.template operator()<4>();
+    tiles.template operator()<2>();
+    tiles.template operator()<1>();
+  }
+}
+}  // namespace detail
+
+// Int8 activations, one token or a few (speculative decoding's drafts,
+// batched decode): weight rows [r0, r1) against n activation rows prepared
+// by gemv_prepare (a_stride groups apart), in order (one sequential stream);
+// into y's n rows (w.rows() apart), columns [r0, r1) (+ bias). Several
+// tokens take the format's tile where it has one. Every token's values are
+// computed as for n == 1, bit for bit: a batch's logits equal decode's.
+template <quant::block_format F>
+  requires has_gemv<F>
+void gemv_rows(const matrix<F>& w, const typename dot_traits<F>::gemv_activation* a, std::size_t a_stride,
+               std::size_t n, std::size_t r0, std::size_t r1, float* y, const float* bias) {
+  if constexpr (has_gemv_tile<F>) {
+    if (n > 1)
+      detail::gemv_row_tiles(w, a, a_stride, n, r0, r1, y);
+    else
+      detail::gemv_row_pairs(w, a, a_stride, n, r0, r1, y);
+  } else {
+    detail::gemv_row_pairs(w, a, a_stride, n, r0, r1, y);
+  }
   if (bias)
     for (std::size_t t = 0; t < n; ++t)
-      for (r = r0; r < r1; ++r) y[t * rows + r] += bias[r];
+      for (std::size_t r = r0; r < r1; ++r) y[t * w.rows() + r] += bias[r];
 }
 
 #if defined(GLM4_INT8_PANEL)

@@ -12,11 +12,17 @@
 
 namespace glm4::inline GLM4_TARGET::kernels::q5_k_kernels {
 
-struct x86_decode : decode_layout {
+struct x86_decode : decode_layout, qdetail::avx2_gemv_partial {
   template <std::size_t R>
   requires(R == 1 || R == 2) static void gemv_dot(const block* w, std::size_t w_stride, const gemv_activation* a,
                                                   std::size_t n, float* out) {
     q4_k_kernels::avx2_scale_min_gemv<R>(w, w_stride, a, n, out, avx2_codes);
+  }
+
+  template <std::size_t T>
+  static void gemv_tile(const block* w, const gemv_activation* a, std::size_t a_stride, std::size_t c0,
+                        std::size_t c1, gemv_partial* acc) {
+    q4_k_kernels::avx2_scale_min_tile<T>(w, a, a_stride, c0, c1, acc, avx2_codes);
   }
 };
 

@@ -1,4 +1,4 @@
-// The loop of the AVX2 int8 decode kernels (GLM4_GEMV_AVX2: the formats'
+// The loops of the AVX2 int8 decode kernels (GLM4_GEMV_AVX2: the formats'
 // decode_avx2.hpp).
 #pragma once
 
@@ -26,5 +26,33 @@ inline void avx2_gemv_rows(const Block* w, std::size_t w_stride, std::size_t ste
   out[0] = hsum(acc0);
   if constexpr (R == 2) out[1] = hsum(acc1);
 }
+
+// The small batches' tile: steps [g0, g1) of one row against T tokens'
+// activations (a_stride groups apart), each step's blocks unpacked once,
+// unpack(blocks), and apply(unpacked, token's activations, g, acc) adding
+// them into each token's 8-lane accumulator acc[t], carried between calls
+// (a row goes in column chunks while the tokens' chunk of activations stays
+// in L1). A format's one-token step is apply(unpack(b), a, g, acc), and
+// hsum(acc[t]) at the end ends as its gemv_dot: every token's sum is the
+// decode's, bit for bit.
+template <std::size_t T, std::size_t StepBlocks, class Block, class Act, class Unpack, class Apply>
+inline void avx2_gemv_tile(const Block* w, std::size_t g0, std::size_t g1, const Act* a, std::size_t a_stride,
+                           __m256* acc, Unpack unpack, Apply apply) {
+  __m256 sums[T];
+  for (std::size_t t = 0; t < T; ++t) sums[t] = acc[t];
+  for (std::size_t g = g0; g < g1; ++g) {
+    const auto u = unpack(w + StepBlocks * g);
+#pragma GCC unroll 8
+    for (std::size_t t = 0; t < T; ++t) sums[t] = apply(u, a + t * a_stride, g, sums[t]);
+  }
+  for (std::size_t t = 0; t < T; ++t) acc[t] = sums[t];
+}
+
+// What every AVX2 tile's decode struct names for matmul_rows.hpp: a token's
+// running sum is its 8-lane accumulator, ended by gemv_dot's hsum.
+struct avx2_gemv_partial {
+  using gemv_partial = __m256;
+  static float gemv_partial_sum(gemv_partial p) { return hsum(p); }
+};
 
 }  // namespace glm4::inline GLM4_TARGET::kernels::qdetail
