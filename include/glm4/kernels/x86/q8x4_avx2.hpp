@@ -1,0 +1,61 @@
+// What the AVX2 int8 decode kernels of the 32-value formats with unsigned
+// codes share (q4_0, q5_0, q4_1: their decode_avx2.hpp): two blocks per
+// step, block k's codes in 128-bit lane k, against q8x4_act's lo and hi
+// bytes of the same two blocks (lo[32 h ..], hi[32 h ..]).
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "glm4/kernels/activations/q8x4.hpp"
+#include "glm4/kernels/targets.hpp"
+#include "glm4/quant/f16.hpp"
+
+namespace glm4::inline GLM4_TARGET::kernels::qdetail {
+
+// A step's weights, unpacked: values 0-15 (lo) and 16-31 (hi) of block k as
+// bytes in lane k, and the two blocks' scales, four lanes each.
+struct q8x4_codes {
+  __m256i lo, hi;
+  __m256 dw;
+};
+
+// Two f16 values spread to four float lanes each (one vpshufb, vcvtph2ps).
+inline __m256 f16_pair(quant::f16::block b0, quant::f16::block b1) {
+  const __m128i spread = _mm_setr_epi8(0, 1, 0, 1, 0, 1, 0, 1, 2, 3, 2, 3, 2, 3, 2, 3);
+  const int pair = static_cast<int>(b0.bits | std::uint32_t{b1.bits} << 16);
+  return _mm256_cvtph_ps(_mm_shuffle_epi8(_mm_cvtsi32_si128(pair), spread));
+}
+
+// Two blocks' 16 code bytes, one per lane, split into low and high nibbles.
+inline void nibble_pair(const std::uint8_t* qs0, const std::uint8_t* qs1, __m256i& lo, __m256i& hi) {
+  const __m256i m4 = _mm256_set1_epi8(15);
+  const __m256i q = _mm256_set_m128i(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs1)),
+                                     _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs0)));
+  lo = _mm256_and_si256(q, m4);
+  hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+}
+
+// The two blocks' integer sums for one token, 4 int32 lanes per block: two
+// vpmaddubsw (codes at most 31: each int16 at most 2 * 31 * 127), added,
+// one vpmaddwd.
+inline __m256i q8x4_sums(const q8x4_codes& u, const q8x4_act& x, std::size_t h) {
+  const __m256i xlo = _mm256_load_si256(reinterpret_cast<const __m256i*>(x.lo + 32 * h));
+  const __m256i xhi = _mm256_load_si256(reinterpret_cast<const __m256i*>(x.hi + 32 * h));
+  const __m256i s16 = _mm256_add_epi16(_mm256_maddubs_epi16(u.lo, xlo), _mm256_maddubs_epi16(u.hi, xhi));
+  return _mm256_madd_epi16(s16, _mm256_set1_epi16(1));
+}
+
+// Step p (blocks 2 p, 2 p + 1) of one token into acc, for codes stored
+// with an offset (q4_0: 8, q5_0: 16) that q8x4_act's corr takes back.
+inline __m256 apply_offset_codes(const q8x4_codes& u, const q8x4_act* a, std::size_t p, __m256 acc) {
+  const q8x4_act& x = a[p / 2];
+  const std::size_t h = p % 2;
+  const __m256i corr = _mm256_load_si256(reinterpret_cast<const __m256i*>(x.corr + 8 * h));
+  const __m256i isum = _mm256_add_epi32(q8x4_sums(u, x, h), corr);
+  return _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(u.dw, _mm256_load_ps(x.d + 8 * h)), acc);
+}
+
+}  // namespace glm4::inline GLM4_TARGET::kernels::qdetail
