@@ -16,28 +16,15 @@
 namespace glm4::inline GLM4_TARGET::kernels::q4_0_kernels {
 
 template <>
-struct int8_decode<int8_family::avx2> : decode_layout, qdetail::avx2_gemv_partial {
+struct int8_decode<int8_family::avx2>
+    : decode_layout, qdetail::avx2_decode_steps<int8_decode<int8_family::avx2>, block, q8x4_act, 2, 64> {
   static qdetail::q8x4_codes unpack(const block* b) {
     qdetail::q8x4_codes u;
     qdetail::nibble_pair(b[0].qs, b[1].qs, u.lo, u.hi);
     u.dw = qdetail::f16_pair(b[0].d, b[1].d);
     return u;
   }
-
-  template <std::size_t R>
-  requires(R == 1 || R == 2) static void gemv_dot(const block* w, std::size_t w_stride, const gemv_activation* a,
-                                                  std::size_t n, float* out) {
-    qdetail::avx2_gemv_rows<R, 2>(w, w_stride, n / 64, out, [&](const block* b, std::size_t p, __m256 acc) {
-      return qdetail::apply_offset_codes(unpack(b), a, p, acc);
-    });
-  }
-
-  // The tile (matmul_rows.hpp's has_gemv_tile): values [c0, c1) of one row.
-  template <std::size_t T>
-  static void gemv_tile(const block* w, const gemv_activation* a, std::size_t a_stride, std::size_t c0,
-                        std::size_t c1, gemv_partial* acc) {
-    qdetail::avx2_gemv_tile<T, 2>(w, c0 / 64, c1 / 64, a, a_stride, acc, unpack, qdetail::apply_offset_codes);
-  }
+  static constexpr auto& apply = qdetail::apply_offset_codes;
 };
 
 }  // namespace glm4::inline GLM4_TARGET::kernels::q4_0_kernels

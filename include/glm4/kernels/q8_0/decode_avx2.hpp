@@ -19,7 +19,8 @@
 namespace glm4::inline GLM4_TARGET::kernels::q8_0_kernels {
 
 template <>
-struct int8_decode<int8_family::avx2> : decode_layout, qdetail::avx2_gemv_partial {
+struct int8_decode<int8_family::avx2>
+    : decode_layout, qdetail::avx2_decode_steps<int8_decode<int8_family::avx2>, block, q8x2_act, 2, 64> {
   struct unpacked {
     __m256i codes[2], magnitudes[2];  // block k's codes and |codes|
     __m256 dw[2];                     // its scale in every lane
@@ -46,21 +47,6 @@ struct int8_decode<int8_family::avx2> : decode_layout, qdetail::avx2_gemv_partia
       acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(u.dw[k], _mm256_load_ps(x.d + 8 * k)), acc);
     }
     return acc;
-  }
-
-  template <std::size_t R>
-  requires(R == 1 || R == 2) static void gemv_dot(const block* w, std::size_t w_stride, const gemv_activation* a,
-                                                  std::size_t n, float* out) {
-    qdetail::avx2_gemv_rows<R, 2>(w, w_stride, n / 64, out, [&](const block* b, std::size_t p, __m256 acc) {
-      return apply(unpack(b), a, p, acc);
-    });
-  }
-
-  // The tile (matmul_rows.hpp's has_gemv_tile): values [c0, c1) of one row.
-  template <std::size_t T>
-  static void gemv_tile(const block* w, const gemv_activation* a, std::size_t a_stride, std::size_t c0,
-                        std::size_t c1, gemv_partial* acc) {
-    qdetail::avx2_gemv_tile<T, 2>(w, c0 / 64, c1 / 64, a, a_stride, acc, unpack, apply);
   }
 };
 

@@ -55,4 +55,28 @@ struct avx2_gemv_partial {
   static float gemv_partial_sum(gemv_partial p) { return hsum(p); }
 };
 
+// The two entry points of an AVX2 decode kernel made of Self::unpack(blocks)
+// and Self::apply(unpacked, activations, step, acc), StepBlocks blocks (one
+// step) per StepValues values: gemv_dot<R>, R rows (1 or 2) for one token,
+// and gemv_tile<T>, values [c0, c1) of one row for T tokens
+// (matmul_rows.hpp's has_gemv_tile).
+template <class Self, class Block, class Act, std::size_t StepBlocks, std::size_t StepValues>
+struct avx2_decode_steps : avx2_gemv_partial {
+  template <std::size_t R>
+  requires(R == 1 || R == 2) static void gemv_dot(const Block* w, std::size_t w_stride, const Act* a, std::size_t n,
+                                                  float* out) {
+    avx2_gemv_rows<R, StepBlocks>(w, w_stride, n / StepValues, out, [&](const Block* b, std::size_t g, __m256 acc) {
+      return Self::apply(Self::unpack(b), a, g, acc);
+    });
+  }
+
+  template <std::size_t T>
+  static void gemv_tile(const Block* w, const Act* a, std::size_t a_stride, std::size_t c0, std::size_t c1,
+                        __m256* acc) {
+    avx2_gemv_tile<T, StepBlocks>(
+        w, c0 / StepValues, c1 / StepValues, a, a_stride, acc, [](const Block* b) { return Self::unpack(b); },
+        [](const auto& u, const Act* x, std::size_t g, __m256 sum) { return Self::apply(u, x, g, sum); });
+  }
+};
+
 }  // namespace glm4::inline GLM4_TARGET::kernels::qdetail
