@@ -3,7 +3,8 @@
 // thread. runtime/matmul.hpp splits a matrix's rows over threads and calls
 // these. The integer formats take one of three paths:
 //   one_panel   int8_panel.hpp's 16-row panels (int8, n >= int8_panel_min_tokens)
-//   gemv_rows   the format's gemv_dot (int8, n < int8_panel_min_tokens)
+//   gemv_rows   the format's gemv_dot, or its gemv_tile for several tokens
+//               (int8, n < int8_panel_min_tokens)
 //   dot_rows    dot_traits' int16 tiles and dots (otherwise, and int16)
 #pragma once
 
