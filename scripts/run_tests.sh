@@ -28,11 +28,12 @@
 #      without VBMI), run where the CPU has them.
 # JOBS (default 2) sets build and test parallelism (stages 5-7 run their
 # one-compile steps JOBS at a time: scripts/parallel_jobs.sh); FUZZ_SECONDS
-# (default 20) each fuzz target's mutation time.
+# (default 15, for the 45-minute budget; `scripts/fuzz.sh campaign` is the
+# long run) each fuzz target's mutation time.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 JOBS=${JOBS:-2}
-FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+FUZZ_SECONDS=${FUZZ_SECONDS:-15}
 
 stage() { printf '\n== [%4ds] %s\n' "$SECONDS" "$*"; }
 SECONDS=0
