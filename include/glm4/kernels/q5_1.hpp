@@ -4,9 +4,9 @@
 //   dot_avx2.hpp           int16 dot                      GLM4_QDOT_AVX2
 //   dot_avx512vnni.hpp     int16 dot                      GLM4_QDOT_AVX512VNNI
 //   decode_avx512vbmi.hpp  int8 decode                    GLM4_GEMV_AVX512VBMI
+//   decode_avx2.hpp        int8 decode                    GLM4_GEMV_AVX2
 //   decode_neon.hpp        int8 decode                    GLM4_GEMV_NEON_DOTPROD
-// (no AVX2 decode, as q5_0: there the int16 dot decodes). dot_traits<q5_1>
-// takes the ones this target compiles.
+// dot_traits<q5_1> takes the ones this target compiles.
 #pragma once
 
 #include "glm4/kernels/activations/q16.hpp"
@@ -23,6 +23,8 @@
 
 #if defined(GLM4_GEMV_AVX512VBMI)
 #include "glm4/kernels/q5_1/decode_avx512vbmi.hpp"
+#elif defined(GLM4_GEMV_AVX2)
+#include "glm4/kernels/q5_1/decode_avx2.hpp"
 #elif defined(GLM4_GEMV_NEON_DOTPROD)
 #include "glm4/kernels/q5_1/decode_neon.hpp"
 #endif

@@ -25,9 +25,10 @@
     defined(__GFNI__) && defined(__F16C__)
 #define GLM4_GEMV_AVX512VBMI 1
 #endif
-// Elsewhere on x86 with AVX2, q4_0, q5_0, q4_1, q4_k, q5_k and q6_k decode
-// with vpmaddubsw (their codes of up to 6 bits times int8 cannot saturate
-// the int16 sums), and q8_0 with it on |q| and the activations' signs.
+// Elsewhere on x86 with AVX2, q4_0, q5_0, q4_1, q5_1, q4_k, q5_k and q6_k
+// decode with vpmaddubsw (their codes of up to 6 bits times int8 cannot
+// saturate the int16 sums), and q8_0 with it on |q| and the activations'
+// signs.
 #if !defined(GLM4_GEMV_AVX512VBMI) && defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
 #define GLM4_GEMV_AVX2 1
 #endif

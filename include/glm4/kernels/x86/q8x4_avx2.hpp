@@ -1,5 +1,5 @@
 // What the AVX2 int8 decode kernels of the 32-value formats with unsigned
-// codes share (q4_0, q5_0, q4_1: their decode_avx2.hpp): two blocks per
+// codes share (q4_0, q5_0, q4_1, q5_1: their decode_avx2.hpp): two blocks per
 // step, block k's codes in 128-bit lane k, against q8x4_act's lo and hi
 // bytes of the same two blocks (lo[32 h ..], hi[32 h ..]).
 #pragma once
@@ -11,6 +11,7 @@
 
 #include "glm4/kernels/activations/q8x4.hpp"
 #include "glm4/kernels/targets.hpp"
+#include "glm4/kernels/x86/nibbles.hpp"
 #include "glm4/quant/f16.hpp"
 
 namespace glm4::inline GLM4_TARGET::kernels::qdetail {
@@ -38,6 +39,15 @@ inline void nibble_pair(const std::uint8_t* qs0, const std::uint8_t* qs1, __m256
   hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
 }
 
+// The fifth bits of the two blocks (h0, h1: bit j is value j's) or-ed into
+// their codes as 16, spread to bytes by ggml's bytes_from_bits (q5_0, q5_1).
+inline void add_fifth_bits(q8x4_codes& u, std::uint32_t h0, std::uint32_t h1) {
+  const __m256i sixteen = _mm256_set1_epi8(16);
+  // lane k of lo: block k's values 0-15, of hi: its values 16-31
+  u.lo = _mm256_or_si256(u.lo, _mm256_and_si256(bytes_from_bits((h0 & 0xffff) | h1 << 16), sixteen));
+  u.hi = _mm256_or_si256(u.hi, _mm256_and_si256(bytes_from_bits(h0 >> 16 | (h1 & 0xffff0000)), sixteen));
+}
+
 // The two blocks' integer sums for one token, 4 int32 lanes per block: two
 // vpmaddubsw (codes at most 31: each int16 at most 2 * 31 * 127), added,
 // one vpmaddwd.
@@ -56,6 +66,25 @@ inline __m256 apply_offset_codes(const q8x4_codes& u, const q8x4_act* a, std::si
   const __m256i corr = _mm256_load_si256(reinterpret_cast<const __m256i*>(x.corr + 8 * h));
   const __m256i isum = _mm256_add_epi32(q8x4_sums(u, x, h), corr);
   return _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(u.dw, _mm256_load_ps(x.d + 8 * h)), acc);
+}
+
+// A step of a format with a minimum (q4_1, q5_1): x = dw q + m.
+struct q8x4_min_codes {
+  q8x4_codes codes;  // codes from 0 and the scales
+  __m256 mw;         // the minimums, four lanes each
+};
+
+// Step p (blocks 2 p, 2 p + 1) of one token into acc, for codes with a
+// minimum: q8x4_act's corr (prepared with offset -1) holds each lane's
+// activation sum, scaled by m dx.
+inline __m256 apply_min_codes(const q8x4_min_codes& u, const q8x4_act* a, std::size_t p, __m256 acc) {
+  const q8x4_act& x = a[p / 2];
+  const std::size_t h = p % 2;
+  const __m256i isum = q8x4_sums(u.codes, x, h);
+  const __m256i asum = _mm256_load_si256(reinterpret_cast<const __m256i*>(x.corr + 8 * h));
+  const __m256 dx = _mm256_load_ps(x.d + 8 * h);
+  acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(u.codes.dw, dx), acc);
+  return _mm256_fmadd_ps(_mm256_cvtepi32_ps(asum), _mm256_mul_ps(u.mw, dx), acc);
 }
 
 }  // namespace glm4::inline GLM4_TARGET::kernels::qdetail
