@@ -40,12 +40,13 @@ SECONDS=0
 
 bash scripts/install_deps.sh --tests
 
-# -O1, the sanitizers' usual level: half the compile time of -O2; -g1: line
-# tables for their reports, a third less compile time than -g.
+# -Og: 0.6x the compile time of -O1 under ASan + UBSan (the stage-1 build,
+# 2 jobs: 919 s against 1593 s) for the same test time (151 s against
+# 145 s); -g1: line tables for the reports, a third less compile time than -g.
 sanitized_build() {  # DIR SANITIZER_FLAGS [cmake args...]
   local dir=$1 flags=$2
   shift 2
-  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-Og -g1" \
     -DCMAKE_CXX_FLAGS="$flags -fno-omit-frame-pointer" "$@"
 }
 
