@@ -11,7 +11,6 @@
 
 #include "glm4/kernels/activations/q8x4.hpp"
 #include "glm4/kernels/targets.hpp"
-#include "glm4/kernels/x86/nibbles.hpp"
 #include "glm4/quant/f16.hpp"
 
 namespace glm4::inline GLM4_TARGET::kernels::qdetail {
@@ -40,12 +39,23 @@ inline void nibble_pair(const std::uint8_t* qs0, const std::uint8_t* qs1, __m256
 }
 
 // The fifth bits of the two blocks (h0, h1: bit j is value j's) or-ed into
-// their codes as 16, spread to bytes by ggml's bytes_from_bits (q5_0, q5_1).
+// their codes as 16 (q5_0, q5_1): ggml's bytes_from_bits for both blocks
+// from one broadcast of their 64 bits, each lane's bytes picking their
+// block's bit (a byte of the bits, or-ed with every other bit, == 0xff).
 inline void add_fifth_bits(q8x4_codes& u, std::uint32_t h0, std::uint32_t h1) {
-  const __m256i sixteen = _mm256_set1_epi8(16);
-  // lane k of lo: block k's values 0-15, of hi: its values 16-31
-  u.lo = _mm256_or_si256(u.lo, _mm256_and_si256(bytes_from_bits((h0 & 0xffff) | h1 << 16), sixteen));
-  u.hi = _mm256_or_si256(u.hi, _mm256_and_si256(bytes_from_bits(h0 >> 16 | (h1 & 0xffff0000)), sixteen));
+  const __m256i bits = _mm256_set1_epi64x(static_cast<long long>(h0 | std::uint64_t{h1} << 32));
+  const __m256i other_bits = _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe);
+  const auto as_16 = [&](__m256i spread) {
+    const __m256i set = _mm256_cmpeq_epi8(_mm256_or_si256(_mm256_shuffle_epi8(bits, spread), other_bits),
+                                          _mm256_set1_epi8(-1));
+    return _mm256_and_si256(set, _mm256_set1_epi8(16));
+  };
+  // lane k of lo: block k's values 0-15 (bytes 4 k, 4 k + 1 of bits), of hi:
+  // its values 16-31 (bytes 4 k + 2, 4 k + 3)
+  u.lo = _mm256_or_si256(u.lo, as_16(_mm256_set_epi64x(0x0505050505050505, 0x0404040404040404,
+                                                        0x0101010101010101, 0)));
+  u.hi = _mm256_or_si256(u.hi, as_16(_mm256_set_epi64x(0x0707070707070707, 0x0606060606060606,
+                                                        0x0303030303030303, 0x0202020202020202)));
 }
 
 // The two blocks' integer sums for one token, 4 int32 lanes per block: two
