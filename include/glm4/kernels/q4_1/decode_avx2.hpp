@@ -16,13 +16,7 @@ namespace glm4::inline GLM4_TARGET::kernels::q4_1_kernels {
 template <>
 struct int8_decode<int8_family::avx2>
     : decode_layout, qdetail::avx2_decode_steps<int8_decode<int8_family::avx2>, block, q8x4_act, 2, 64> {
-  static qdetail::q8x4_min_codes unpack(const block* b) {
-    qdetail::q8x4_min_codes u;
-    qdetail::nibble_pair(b[0].qs, b[1].qs, u.codes.lo, u.codes.hi);
-    u.codes.dw = qdetail::f16_pair(b[0].d, b[1].d);
-    u.mw = qdetail::f16_pair(b[0].m, b[1].m);
-    return u;
-  }
+  static constexpr auto& unpack = qdetail::nibble_min_codes<block>;
   static constexpr auto& apply = qdetail::apply_min_codes;
 };
 

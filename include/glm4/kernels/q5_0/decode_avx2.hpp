@@ -16,10 +16,8 @@ template <>
 struct int8_decode<int8_family::avx2>
     : decode_layout, qdetail::avx2_decode_steps<int8_decode<int8_family::avx2>, block, q8x4_act, 2, 64> {
   static qdetail::q8x4_codes unpack(const block* b) {
-    qdetail::q8x4_codes u;
-    qdetail::nibble_pair(b[0].qs, b[1].qs, u.lo, u.hi);
+    qdetail::q8x4_codes u = qdetail::nibble_codes(b);
     qdetail::add_fifth_bits(u, high_bits(b[0]), high_bits(b[1]));
-    u.dw = qdetail::f16_pair(b[0].d, b[1].d);
     return u;
   }
   static constexpr auto& apply = qdetail::apply_offset_codes;

@@ -16,11 +16,8 @@ template <>
 struct int8_decode<int8_family::avx2>
     : decode_layout, qdetail::avx2_decode_steps<int8_decode<int8_family::avx2>, block, q8x4_act, 2, 64> {
   static qdetail::q8x4_min_codes unpack(const block* b) {
-    qdetail::q8x4_min_codes u;
-    qdetail::nibble_pair(b[0].qs, b[1].qs, u.codes.lo, u.codes.hi);
+    qdetail::q8x4_min_codes u = qdetail::nibble_min_codes(b);
     qdetail::add_fifth_bits(u.codes, high_bits(b[0]), high_bits(b[1]));
-    u.codes.dw = qdetail::f16_pair(b[0].d, b[1].d);
-    u.mw = qdetail::f16_pair(b[0].m, b[1].m);
     return u;
   }
   static constexpr auto& apply = qdetail::apply_min_codes;

@@ -38,6 +38,16 @@ inline void nibble_pair(const std::uint8_t* qs0, const std::uint8_t* qs1, __m256
   hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
 }
 
+// A step's low four bits of each code and its scales, for any 32-value
+// block with qs and d (q4_0; q5_0 adds the fifth bits).
+template <class Block>
+q8x4_codes nibble_codes(const Block* b) {
+  q8x4_codes u;
+  nibble_pair(b[0].qs, b[1].qs, u.lo, u.hi);
+  u.dw = f16_pair(b[0].d, b[1].d);
+  return u;
+}
+
 // The fifth bits of the two blocks (h0, h1: bit j is value j's) or-ed into
 // their codes as 16 (q5_0, q5_1): ggml's bytes_from_bits for both blocks
 // from one broadcast of their 64 bits, each lane's bytes picking their
@@ -83,6 +93,12 @@ struct q8x4_min_codes {
   q8x4_codes codes;  // codes from 0 and the scales
   __m256 mw;         // the minimums, four lanes each
 };
+
+// nibble_codes with the blocks' minimums (q4_1; q5_1 adds the fifth bits).
+template <class Block>
+q8x4_min_codes nibble_min_codes(const Block* b) {
+  return {nibble_codes(b), f16_pair(b[0].m, b[1].m)};
+}
 
 // Step p (blocks 2 p, 2 p + 1) of one token into acc, for codes with a
 // minimum: q8x4_act's corr (prepared with offset -1) holds each lane's
