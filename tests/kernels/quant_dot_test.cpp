@@ -370,8 +370,8 @@ void check_gemv_tile() {
 // and the batched matmuls would quietly take the one-token path).
 #if defined(GLM4_GEMV_AVX2)
 static_assert(kernels::has_gemv_tile<q::q8_0> && kernels::has_gemv_tile<q::q4_0> && kernels::has_gemv_tile<q::q5_0> &&
-              kernels::has_gemv_tile<q::q4_1> && kernels::has_gemv_tile<q::q5_1> && kernels::has_gemv_tile<q::q4_k> && kernels::has_gemv_tile<q::q5_k> &&
-              kernels::has_gemv_tile<q::q6_k>);
+              kernels::has_gemv_tile<q::q4_1> && kernels::has_gemv_tile<q::q5_1> && kernels::has_gemv_tile<q::q4_k> &&
+              kernels::has_gemv_tile<q::q5_k> && kernels::has_gemv_tile<q::q6_k>);
 #endif
 
 template <class T>
