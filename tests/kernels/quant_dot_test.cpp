@@ -350,7 +350,7 @@ void check_gemv_tile() {
         for (std::size_t chunk : {n, T::gemv_activation::values}) {
           typename T::gemv_partial acc[Tokens]{};
           for (std::size_t c0 = 0; c0 < n; c0 += chunk)
-            T::template gemv_tile<Tokens>(c.w.data(), g.data(), stride, c0, c0 + chunk, acc);
+            T::template gemv_tile<Tokens>(c.w.data(), g.data(), stride, c0, c0 + chunk, acc, 0);
           for (std::size_t t = 0; t < Tokens; ++t) {
             BOOST_TEST_INFO(F::name << " n = " << n << ": tile of " << Tokens << ", token " << t << ", chunks of "
                                     << chunk);
@@ -368,7 +368,7 @@ void check_gemv_tile() {
 
 // Where the tile exists, the concept must see it (else the check above
 // and the batched matmuls would quietly take the one-token path).
-#if defined(GLM4_GEMV_AVX2)
+#if defined(GLM4_GEMV_AVX2) || defined(GLM4_GEMV_AVX512VBMI)
 static_assert(kernels::has_gemv_tile<q::q8_0> && kernels::has_gemv_tile<q::q4_0> && kernels::has_gemv_tile<q::q5_0> &&
               kernels::has_gemv_tile<q::q4_1> && kernels::has_gemv_tile<q::q5_1> && kernels::has_gemv_tile<q::q4_k> &&
               kernels::has_gemv_tile<q::q5_k> && kernels::has_gemv_tile<q::q6_k>);

@@ -32,9 +32,10 @@ namespace glm4::inline GLM4_TARGET::kernels {
 //   gemv_prepare(x, a, n); gemv_dot<R>(w, w_stride, a, n, out) for R = 1, 2
 //   rows; n a multiple of gemv_activation::values (one activation group).
 // and, where they have it, its tile for a few tokens: gemv_partial (one
-//   token's running sum), gemv_tile<T>(w, a, a_stride, c0, c1, acc) for
-//   T = 1, 2, 4, 8 adds values [c0, c1) (multiples of the activation group)
-//   of row w against tokens t < T (a + t * a_stride) into acc[t];
+//   token's running sum), gemv_tile<T>(w, a, a_stride, c0, c1, acc, ahead)
+//   for T = 1, 2, 4, 8 adds values [c0, c1) (multiples of the activation
+//   group) of row w against tokens t < T (a + t * a_stride) into acc[t],
+//   prefetching the bytes `ahead` bytes past the ones it reads (0: none);
 //   gemv_partial_sum(acc[t]) after the whole row is gemv_dot's, bit for bit.
 template <class F>
 concept has_gemv = requires(const typename F::block* w, const typename dot_traits<F>::gemv_activation* a,
@@ -47,7 +48,7 @@ template <class F>
 concept has_gemv_tile =
     has_gemv<F> && requires(const typename F::block* w, const typename dot_traits<F>::gemv_activation* a,
                             typename dot_traits<F>::gemv_partial* acc) {
-      dot_traits<F>::template gemv_tile<8>(w, a, std::size_t{}, std::size_t{}, std::size_t{}, acc);
+      dot_traits<F>::template gemv_tile<8>(w, a, std::size_t{}, std::size_t{}, std::size_t{}, acc, std::size_t{});
       { dot_traits<F>::gemv_partial_sum(*acc) } -> std::same_as<float>;
     };
 
@@ -111,7 +112,7 @@ void gemv_row_pairs(const matrix<F>& w, const typename dot_traits<F>::gemv_activ
 // Rows in groups of 16 and tokens in tiles of 8 (then 4, 2, 1), each row
 // unpacked once per tile; the rows go chunk by chunk, so each chunk of the
 // tile's activations (16 KiB) stays in L1 while the group's rows pass over
-// it. The next group's rows are prefetched into L2 meanwhile.
+// it. The first tile prefetches the next group's rows into L2 as it goes.
 template <quant::block_format F>
 void gemv_row_tiles(const matrix<F>& w, const typename dot_traits<F>::gemv_activation* a, std::size_t a_stride,
                     std::size_t n, std::size_t r0, std::size_t r1, float* y) {
@@ -119,7 +120,7 @@ void gemv_row_tiles(const matrix<F>& w, const typename dot_traits<F>::gemv_activ
   using act = typename T::gemv_activation;
   constexpr std::size_t group_rows = 16, l1_bytes = 16384;
   const std::size_t cols = w.cols(), rows = w.rows();
-  const std::size_t block_bytes = sizeof(typename F::block), row_bytes = w.blocks_per_row() * block_bytes;
+  const std::size_t row_bytes = w.blocks_per_row() * sizeof(typename F::block);
   for (std::size_t g = r0; g < r1; g += group_rows) {
     const std::size_t live = std::min(group_rows, r1 - g);
     std::size_t t0 = 0;
@@ -130,11 +131,8 @@ void gemv_row_tiles(const matrix<F>& w, const typename dot_traits<F>::gemv_activ
         for (std::size_t c0 = 0; c0 < cols; c0 += chunk) {
           const std::size_t c1 = std::min(cols, c0 + chunk);
           for (std::size_t r = 0; r < live; ++r) {
-            if (t0 == 0 && g + group_rows + r < rows)
-              qdetail::prefetch_l2(reinterpret_cast<const char*>(w.row(g + r)) + group_rows * row_bytes +
-                                       c0 / F::block_elems * block_bytes,
-                                   (c1 - c0) / F::block_elems * block_bytes);
-            T::template gemv_tile<Tokens>(w.row(g + r), a + t0 * a_stride, a_stride, c0, c1, acc[r]);
+            const std::size_t ahead = t0 == 0 && g + group_rows + r < rows ? group_rows * row_bytes : 0;
+            T::template gemv_tile<Tokens>(w.row(g + r), a + t0 * a_stride, a_stride, c0, c1, acc[r], ahead);
           }
         }
         for (std::size_t r = 0; r < live; ++r)

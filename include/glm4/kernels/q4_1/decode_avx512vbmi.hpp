@@ -17,10 +17,12 @@
 namespace glm4::inline GLM4_TARGET::kernels::q4_1_kernels {
 
 template <>
-struct int8_decode<int8_family::avx512vbmi> : decode_layout {
-  template <std::size_t R>
-  requires(R == 1 || R == 2) static void gemv_dot(const block* w, std::size_t w_stride, const gemv_activation* a,
-                                                  std::size_t n, float* out) {
+struct int8_decode<int8_family::avx512vbmi>
+    : decode_layout, qdetail::avx512_decode_steps<int8_decode<int8_family::avx512vbmi>, block, q8x4_act, 80, 128> {
+  static constexpr float unfold = qdetail::f16_unfold;
+  static constexpr auto& apply = qdetail::apply_min_codes;
+
+  struct unpacker {
     // byte i <- qs[i % 16] of block i / 16 (bytes 20 k + 4 ..), past byte 63
     // from the second load, which starts at 16 (a permute's second table:
     // index 64 + o - 16); word 2 l + 1 <- lane l's block's d (bytes 20 k) or
@@ -29,28 +31,26 @@ struct int8_decode<int8_family::avx512vbmi> : decode_layout {
       const int o = 20 * (i / 16) + 4 + i % 16;
       return o < 64 ? o : o + 48;
     });
-    alignas(64) static constexpr auto spread_d =
-        qdetail::lane_table<std::uint16_t, 32>([](int i) { return 10 * (i / 8); });
-    alignas(64) static constexpr auto spread_m =
-        qdetail::lane_table<std::uint16_t, 32>([](int i) { return 10 * (i / 8) + 1; });
-    const __m512i gi = _mm512_load_si512(gather.data());
-    const __m512i di = _mm512_load_si512(spread_d.data()), mi = _mm512_load_si512(spread_m.data());
-    const __m512i m4 = _mm512_set1_epi8(15);
-    qdetail::gemv_rows<R, 80>(
-        w, w_stride * sizeof(block), a, n / 128, out,
-        [&](const std::uint8_t* bytes, const qdetail::q8x4_regs& x, __m512 acc) {
-          __m512i s0 = _mm512_loadu_si512(bytes);
-          qdetail::pin(s0);  // for the scales' vpermw, not more loads
-          const __m512i s1 = _mm512_loadu_si512(bytes + 16);
-          const __m512i q = _mm512_permutex2var_epi8(s0, gi, s1);
-          const __m512i isum =
-              _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_and_si512(q, m4), x.lo),
-                                  qdetail::high_nibbles(q), x.hi);
-          acc = qdetail::add_scaled(isum, _mm512_maskz_permutexvar_epi16(0xaaaaaaaa, di, s0), x.d, acc);
-          return qdetail::add_scaled(x.corr, _mm512_maskz_permutexvar_epi16(0xaaaaaaaa, mi, s0), x.d, acc);
-        },
-        qdetail::f16_unfold);
-  }
+    alignas(64) static constexpr auto spread_d = qdetail::lane_table<std::uint16_t, 32>([](int i) {
+      return 10 * (i / 8);
+    });
+    alignas(64) static constexpr auto spread_m = qdetail::lane_table<std::uint16_t, 32>([](int i) {
+      return 10 * (i / 8) + 1;
+    });
+    __m512i gi = _mm512_load_si512(gather.data());
+    __m512i di = _mm512_load_si512(spread_d.data()), mi = _mm512_load_si512(spread_m.data());
+    __m512i m4 = _mm512_set1_epi8(15);
+
+    qdetail::nibble_min_codes operator()(const std::uint8_t* bytes) const {
+      __m512i s0 = _mm512_loadu_si512(bytes);
+      qdetail::pin(s0);  // for the scales' vpermw, not more loads
+      const __m512i s1 = _mm512_loadu_si512(bytes + 16);
+      const __m512i q = _mm512_permutex2var_epi8(s0, gi, s1);
+      return {_mm512_and_si512(q, m4), qdetail::high_nibbles(q),
+              qdetail::f16_scales(_mm512_maskz_permutexvar_epi16(0xaaaaaaaa, di, s0)),
+              qdetail::f16_scales(_mm512_maskz_permutexvar_epi16(0xaaaaaaaa, mi, s0))};
+    }
+  };
 };
 
 }  // namespace glm4::inline GLM4_TARGET::kernels::q4_1_kernels

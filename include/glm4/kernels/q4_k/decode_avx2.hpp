@@ -96,9 +96,9 @@ void avx2_scale_min_gemv(const Block* w, std::size_t w_stride, const q8k_act* a,
 // The tile (matmul_rows.hpp's has_gemv_tile): values [c0, c1) of one row.
 template <std::size_t T, class Block, class Codes>
 void avx2_scale_min_tile(const Block* w, const q8k_act* a, std::size_t a_stride, std::size_t c0, std::size_t c1,
-                         __m256* acc, Codes codes) {
+                         __m256* acc, std::size_t ahead, Codes codes) {
   qdetail::avx2_gemv_tile<T, 1>(
-      w, c0 / 256, c1 / 256, a, a_stride, acc,
+      w, c0 / 256, c1 / 256, a, a_stride, acc, ahead,
       [&](const Block* b) { return scale_min_unpacked(scale_min_source(*b, codes)); },
       apply_scale_min<scale_min_unpacked>);
 }
@@ -121,8 +121,8 @@ struct int8_decode<int8_family::avx2> : decode_layout, qdetail::avx2_gemv_partia
 
   template <std::size_t T>
   static void gemv_tile(const block* w, const gemv_activation* a, std::size_t a_stride, std::size_t c0,
-                        std::size_t c1, gemv_partial* acc) {
-    avx2_scale_min_tile<T>(w, a, a_stride, c0, c1, acc, codes);
+                        std::size_t c1, gemv_partial* acc, std::size_t ahead) {
+    avx2_scale_min_tile<T>(w, a, a_stride, c0, c1, acc, ahead, codes);
   }
 };
 

@@ -16,10 +16,12 @@
 namespace glm4::inline GLM4_TARGET::kernels::q5_0_kernels {
 
 template <>
-struct int8_decode<int8_family::avx512vbmi> : decode_layout {
-  template <std::size_t R>
-  requires(R == 1 || R == 2) static void gemv_dot(const block* w, std::size_t w_stride, const gemv_activation* a,
-                                                  std::size_t n, float* out) {
+struct int8_decode<int8_family::avx512vbmi>
+    : decode_layout, qdetail::avx512_decode_steps<int8_decode<int8_family::avx512vbmi>, block, q8x4_act, 88, 128> {
+  static constexpr float unfold = qdetail::f16_unfold;
+  static constexpr auto& apply = qdetail::apply_offset_codes;
+
+  struct unpacker {
     // byte i <- qs[i % 16] of block i / 16 (bytes 22 k + 6 ..), word 2 l + 1
     // <- lane l's block's scale (bytes 22 k), even words zero; past byte 63
     // from the second load, which starts at 24 (a permute's second table:
@@ -32,25 +34,21 @@ struct int8_decode<int8_family::avx512vbmi> : decode_layout {
       const int o = 22 * (i / 8);
       return (o < 64 ? o : o + 40) / 2;
     });
-    const __m512i gi = _mm512_load_si512(gather.data()), si = _mm512_load_si512(spread.data());
-    const __m512i m4 = _mm512_set1_epi8(15), sixteen = _mm512_set1_epi8(16);
-    qdetail::gemv_rows<R, 88>(
-        w, w_stride * sizeof(block), a, n / 128, out,
-        [&](const std::uint8_t* bytes, const qdetail::q8x4_regs& x, __m512 acc) {
-          const auto* b = reinterpret_cast<const block*>(bytes);
-          const qdetail::byte_masks fifth =
-              qdetail::fifth_bit_masks(high_bits(b[0]), high_bits(b[1]), high_bits(b[2]), high_bits(b[3]));
-          __m512i s0 = _mm512_loadu_si512(bytes), s1 = _mm512_loadu_si512(bytes + 24);
-          qdetail::pin(s0, s1);  // for the scales' vpermw, not two more loads
-          const __m512i q = _mm512_permutex2var_epi8(s0, gi, s1);
-          const __m512i ql4 = _mm512_and_si512(q, m4), qh4 = qdetail::high_nibbles(q);
-          const __m512i ql = _mm512_mask_add_epi8(ql4, fifth.lo, ql4, sixteen);
-          const __m512i qhi = _mm512_mask_add_epi8(qh4, fifth.hi, qh4, sixteen);
-          const __m512i isum = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(x.corr, ql, x.lo), qhi, x.hi);
-          return qdetail::add_scaled(isum, _mm512_maskz_permutex2var_epi16(0xaaaaaaaa, s0, si, s1), x.d, acc);
-        },
-        qdetail::f16_unfold);
-  }
+    __m512i gi = _mm512_load_si512(gather.data()), si = _mm512_load_si512(spread.data());
+    __m512i m4 = _mm512_set1_epi8(15), sixteen = _mm512_set1_epi8(16);
+
+    qdetail::nibble_codes operator()(const std::uint8_t* bytes) const {
+      const auto* b = reinterpret_cast<const block*>(bytes);
+      const qdetail::byte_masks fifth =
+          qdetail::fifth_bit_masks(high_bits(b[0]), high_bits(b[1]), high_bits(b[2]), high_bits(b[3]));
+      __m512i s0 = _mm512_loadu_si512(bytes), s1 = _mm512_loadu_si512(bytes + 24);
+      qdetail::pin(s0, s1);  // for the scales' vpermw, not two more loads
+      const __m512i q = _mm512_permutex2var_epi8(s0, gi, s1);
+      const __m512i ql4 = _mm512_and_si512(q, m4), qh4 = qdetail::high_nibbles(q);
+      return {_mm512_mask_add_epi8(ql4, fifth.lo, ql4, sixteen), _mm512_mask_add_epi8(qh4, fifth.hi, qh4, sixteen),
+              qdetail::f16_scales(_mm512_maskz_permutex2var_epi16(0xaaaaaaaa, s0, si, s1))};
+    }
+  };
 };
 
 }  // namespace glm4::inline GLM4_TARGET::kernels::q5_0_kernels

@@ -15,10 +15,12 @@
 namespace glm4::inline GLM4_TARGET::kernels::q5_1_kernels {
 
 template <>
-struct int8_decode<int8_family::avx512vbmi> : decode_layout {
-  template <std::size_t R>
-  requires(R == 1 || R == 2) static void gemv_dot(const block* w, std::size_t w_stride, const gemv_activation* a,
-                                                  std::size_t n, float* out) {
+struct int8_decode<int8_family::avx512vbmi>
+    : decode_layout, qdetail::avx512_decode_steps<int8_decode<int8_family::avx512vbmi>, block, q8x4_act, 96, 128> {
+  static constexpr float unfold = qdetail::f16_unfold;
+  static constexpr auto& apply = qdetail::apply_min_codes;
+
+  struct unpacker {
     // byte i <- qs[i % 16] of block i / 16 (bytes 24 k + 8 ..); word 2 l + 1
     // <- lane l's block's d (bytes 24 k) or m (24 k + 2), even words zero;
     // past byte 63 from the second load, which starts at 32 (a permute's
@@ -35,27 +37,23 @@ struct int8_decode<int8_family::avx512vbmi> : decode_layout {
       const int o = 12 * (i / 8) + 1;
       return o < 32 ? o : o + 16;
     });
-    const __m512i gi = _mm512_load_si512(gather.data());
-    const __m512i di = _mm512_load_si512(spread_d.data()), mi = _mm512_load_si512(spread_m.data());
-    const __m512i m4 = _mm512_set1_epi8(15), sixteen = _mm512_set1_epi8(16);
-    qdetail::gemv_rows<R, 96>(
-        w, w_stride * sizeof(block), a, n / 128, out,
-        [&](const std::uint8_t* bytes, const qdetail::q8x4_regs& x, __m512 acc) {
-          const auto* b = reinterpret_cast<const block*>(bytes);
-          const qdetail::byte_masks fifth =
-              qdetail::fifth_bit_masks(high_bits(b[0]), high_bits(b[1]), high_bits(b[2]), high_bits(b[3]));
-          __m512i s0 = _mm512_loadu_si512(bytes), s1 = _mm512_loadu_si512(bytes + 32);
-          qdetail::pin(s0, s1);  // for the scales' vpermw, not more loads
-          const __m512i q = _mm512_permutex2var_epi8(s0, gi, s1);
-          const __m512i ql4 = _mm512_and_si512(q, m4), qh4 = qdetail::high_nibbles(q);
-          const __m512i ql = _mm512_mask_add_epi8(ql4, fifth.lo, ql4, sixteen);
-          const __m512i qhi = _mm512_mask_add_epi8(qh4, fifth.hi, qh4, sixteen);
-          const __m512i isum = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), ql, x.lo), qhi, x.hi);
-          acc = qdetail::add_scaled(isum, _mm512_maskz_permutex2var_epi16(0xaaaaaaaa, s0, di, s1), x.d, acc);
-          return qdetail::add_scaled(x.corr, _mm512_maskz_permutex2var_epi16(0xaaaaaaaa, s0, mi, s1), x.d, acc);
-        },
-        qdetail::f16_unfold);
-  }
+    __m512i gi = _mm512_load_si512(gather.data());
+    __m512i di = _mm512_load_si512(spread_d.data()), mi = _mm512_load_si512(spread_m.data());
+    __m512i m4 = _mm512_set1_epi8(15), sixteen = _mm512_set1_epi8(16);
+
+    qdetail::nibble_min_codes operator()(const std::uint8_t* bytes) const {
+      const auto* b = reinterpret_cast<const block*>(bytes);
+      const qdetail::byte_masks fifth =
+          qdetail::fifth_bit_masks(high_bits(b[0]), high_bits(b[1]), high_bits(b[2]), high_bits(b[3]));
+      __m512i s0 = _mm512_loadu_si512(bytes), s1 = _mm512_loadu_si512(bytes + 32);
+      qdetail::pin(s0, s1);  // for the scales' vpermw, not more loads
+      const __m512i q = _mm512_permutex2var_epi8(s0, gi, s1);
+      const __m512i ql4 = _mm512_and_si512(q, m4), qh4 = qdetail::high_nibbles(q);
+      return {_mm512_mask_add_epi8(ql4, fifth.lo, ql4, sixteen), _mm512_mask_add_epi8(qh4, fifth.hi, qh4, sixteen),
+              qdetail::f16_scales(_mm512_maskz_permutex2var_epi16(0xaaaaaaaa, s0, di, s1)),
+              qdetail::f16_scales(_mm512_maskz_permutex2var_epi16(0xaaaaaaaa, s0, mi, s1))};
+    }
+  };
 };
 
 }  // namespace glm4::inline GLM4_TARGET::kernels::q5_1_kernels

@@ -21,8 +21,8 @@ struct x86_decode : decode_layout, qdetail::avx2_gemv_partial {
 
   template <std::size_t T>
   static void gemv_tile(const block* w, const gemv_activation* a, std::size_t a_stride, std::size_t c0,
-                        std::size_t c1, gemv_partial* acc) {
-    q4_k_kernels::avx2_scale_min_tile<T>(w, a, a_stride, c0, c1, acc, avx2_codes);
+                        std::size_t c1, gemv_partial* acc, std::size_t ahead) {
+    q4_k_kernels::avx2_scale_min_tile<T>(w, a, a_stride, c0, c1, acc, ahead, avx2_codes);
   }
 };
 

@@ -90,9 +90,9 @@ struct int8_decode<int8_family::avx2> : decode_layout, qdetail::avx2_gemv_partia
   // The tile (matmul_rows.hpp's has_gemv_tile): values [c0, c1) of one row.
   template <std::size_t T>
   static void gemv_tile(const block* w, const gemv_activation* a, std::size_t a_stride, std::size_t c0,
-                        std::size_t c1, gemv_partial* acc) {
+                        std::size_t c1, gemv_partial* acc, std::size_t ahead) {
     qdetail::avx2_gemv_tile<T, 1>(
-        w, c0 / 256, c1 / 256, a, a_stride, acc, [](const block* b) { return unpacked(b); }, apply<unpacked>);
+        w, c0 / 256, c1 / 256, a, a_stride, acc, ahead, [](const block* b) { return unpacked(b); }, apply<unpacked>);
   }
 };
 
