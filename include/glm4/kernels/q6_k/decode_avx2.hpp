@@ -28,7 +28,10 @@ struct int8_decode<int8_family::avx2> : decode_layout, qdetail::avx2_gemv_partia
     const block& b;
     __m256i sc = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales)));
 
-    void half_codes(int h, __m256i u[4]) const { avx2_codes(b, h, u); }
+    const __m256i* half_codes(int h, __m256i scratch[4]) const {
+      avx2_codes(b, h, scratch);
+      return scratch;
+    }
     __m256i scale(int k) const {  // lane 0 <- word 2 j, lane 1 <- word 2 j + 1 of half k / 4
       const int j = k % 4;
       const __m256i half_scales = k < 4 ? _mm256_permute4x64_epi64(sc, 0x44) : _mm256_permute4x64_epi64(sc, 0xee);
@@ -52,9 +55,9 @@ struct int8_decode<int8_family::avx2> : decode_layout, qdetail::avx2_gemv_partia
       times32 = src.scales32();
       d_value = src.d();
     }
-    void half_codes(int h, __m256i u[4]) const {
-      for (int j = 0; j < 4; ++j) u[j] = codes[4 * h + j];
-    }
+    // not copied: GCC 12 copies them through the stack in 128-bit halves,
+    // and every 256-bit load of such a copy stalls on Intel cores
+    const __m256i* half_codes(int h, __m256i*) const { return codes + 4 * h; }
     __m256i scale(int k) const { return scales[k]; }
     __m256i scales32() const { return times32; }
     float d() const { return d_value; }
@@ -67,8 +70,8 @@ struct int8_decode<int8_family::avx2> : decode_layout, qdetail::avx2_gemv_partia
     __m256i isum = _mm256_madd_epi16(u.scales32(), _mm256_load_si256(reinterpret_cast<const __m256i*>(x.neg_sums)));
 #pragma GCC unroll 2
     for (int h = 0; h < 2; ++h) {
-      __m256i codes[4];
-      u.half_codes(h, codes);
+      __m256i scratch[4];
+      const __m256i* codes = u.half_codes(h, scratch);
 #pragma GCC unroll 4
       for (int j = 0; j < 4; ++j) {
         const auto* xs = reinterpret_cast<const __m256i*>(x.qs + 128 * h + 32 * j);
