@@ -3,9 +3,10 @@
 //   reference.hpp    scalar integer references, the int8 decode layout
 //   dot_portable.hpp int16 dot, Highway (every target)
 //   dot_x86.hpp      int16 dot, AVX2 instructions   GLM4_QDOT_AVX2, GLM4_QDOT_AVX512VNNI
-//   decode_x86.hpp   int8 decode, AVX2 instructions GLM4_GEMV_AVX2, GLM4_GEMV_AVX512VBMI
+//   decode_avx512vbmi.hpp int8 decode               GLM4_GEMV_AVX512VBMI
+//   decode_avx2.hpp  int8 decode                    GLM4_GEMV_AVX2
 //   decode_neon.hpp  int8 decode                    GLM4_GEMV_NEON_DOTPROD
-// (the AVX-512 targets run the 256-bit kernels until they have their own).
+// (the AVX-512 VNNI int16 dot runs the 256-bit kernel until it has its own).
 // dot_traits<q5_k> takes the ones this target compiles.
 #pragma once
 
@@ -19,8 +20,10 @@
 #include "glm4/kernels/q5_k/dot_x86.hpp"
 #endif
 
-#if defined(GLM4_GEMV_AVX512VBMI) || defined(GLM4_GEMV_AVX2)
-#include "glm4/kernels/q5_k/decode_x86.hpp"
+#if defined(GLM4_GEMV_AVX512VBMI)
+#include "glm4/kernels/q5_k/decode_avx512vbmi.hpp"
+#elif defined(GLM4_GEMV_AVX2)
+#include "glm4/kernels/q5_k/decode_avx2.hpp"
 #elif defined(GLM4_GEMV_NEON_DOTPROD)
 #include "glm4/kernels/q5_k/decode_neon.hpp"
 #endif

@@ -50,7 +50,12 @@ struct int8_decode<int8_family::avx512vbmi>
     __m512i m4 = _mm512_set1_epi8(15);
 
     unpacked_super_block operator()(const std::uint8_t* bytes) const {
-      const auto& b = *reinterpret_cast<const block*>(bytes);
+      return unpack(*reinterpret_cast<const block*>(bytes));
+    }
+
+    // q4_k's block, or one with its d, dmin, scales and qs (q5_k's)
+    template <class Block>
+    unpacked_super_block unpack(const Block& b) const {
       const __m128i sm = unpack_scales(b.scales);  // scales 0-7, mins 0-7
       const __m512i sc = _mm512_broadcast_i32x4(sm);
       const __m512i q01 = _mm512_loadu_si512(b.qs), q23 = _mm512_loadu_si512(b.qs + 64);

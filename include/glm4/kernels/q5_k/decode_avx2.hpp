@@ -1,7 +1,6 @@
-// q5_k's int8 decode (one token) on x86 (GLM4_GEMV_AVX2 and, until it has a
-// VBMI one, GLM4_GEMV_AVX512VBMI): q4_k's AVX2 kernel
-// (q4_k/decode_avx2.hpp) with dot_x86.hpp's 5-bit codes (at most 31: its
-// vpmaddubsw pairs stay below 2 * 31 * 127 < 2^15).
+// q5_k's int8 decode (one token) on AVX2 (GLM4_GEMV_AVX2): q4_k's AVX2
+// kernel (q4_k/decode_avx2.hpp) with dot_x86.hpp's 5-bit codes (at most 31:
+// its vpmaddubsw pairs stay below 2 * 31 * 127 < 2^15).
 #pragma once
 
 #include <cstddef>
@@ -12,7 +11,8 @@
 
 namespace glm4::inline GLM4_TARGET::kernels::q5_k_kernels {
 
-struct x86_decode : decode_layout, qdetail::avx2_gemv_partial {
+template <>
+struct int8_decode<int8_family::avx2> : decode_layout, qdetail::avx2_gemv_partial {
   template <std::size_t R>
   requires(R == 1 || R == 2) static void gemv_dot(const block* w, std::size_t w_stride, const gemv_activation* a,
                                                   std::size_t n, float* out) {
@@ -25,10 +25,5 @@ struct x86_decode : decode_layout, qdetail::avx2_gemv_partial {
     q4_k_kernels::avx2_scale_min_tile<T>(w, a, a_stride, c0, c1, acc, ahead, avx2_codes);
   }
 };
-
-template <>
-struct int8_decode<int8_family::avx2> : x86_decode {};
-template <>
-struct int8_decode<int8_family::avx512vbmi> : x86_decode {};
 
 }  // namespace glm4::inline GLM4_TARGET::kernels::q5_k_kernels
