@@ -14,14 +14,6 @@
 
 namespace glm4::inline GLM4_TARGET::kernels::q4_k_kernels {
 
-// Per 144-byte super-block, two loads of the 128 code bytes, whose nibbles
-// are sub-blocks (0, 2), (1, 3), (4, 6), (5, 7) in the two halves of four
-// vectors (q8k_act's order); per vector one vpmaddubsw (code pairs times
-// activations, at most 2 * 15 * 127 in int16) and one vpdpwssd by the
-// sub-block scales as int16 words (one in-lane vpshufb each), into one int32
-// sum of the super-block (at most 4 * 2 * 3810 * 63 < 2^21 per lane), then a
-// single float step; the min term is one product of the unpacked mins with
-// q8k_act::dsum, in the same accumulator.
 // A super-block unpacked: the four code vectors, each with its scale words,
 // the mins as floats (lanes 8-15) and the two f16 factors.
 struct unpacked_super_block {
@@ -30,6 +22,14 @@ struct unpacked_super_block {
   float d, dmin;
 };
 
+// Per 144-byte super-block, two loads of the 128 code bytes, whose nibbles
+// are sub-blocks (0, 2), (1, 3), (4, 6), (5, 7) in the two halves of four
+// vectors (q8k_act's order); per vector one vpmaddubsw (code pairs times
+// activations, at most 2 * 15 * 127 in int16) and one vpdpwssd by the
+// sub-block scales as int16 words (one in-lane vpshufb each), into one int32
+// sum of the super-block (at most 4 * 2 * 3810 * 63 < 2^21 per lane), then a
+// single float step; the min term is one product of the unpacked mins with
+// q8k_act::dsum, in the same accumulator.
 template <>
 struct int8_decode<int8_family::avx512vbmi>
     : decode_layout,
