@@ -142,3 +142,35 @@ BOOST_AUTO_TEST_CASE(late_large_score) {
   // p(150) = 1 / (1 + sum_j exp(s_j - 40)), the others ~ exp(-40): out[0] ~ 1
   BOOST_TEST(std::fabs(out[0] - 1.0f) <= 1e-6f);
 }
+
+// Scores from 0 down to -100 below the max: weights down to exp(-87) count
+// (here visibly, against values of 1e30), the ones under FLT_MIN may be
+// dropped (exp(-87) * 1e30 = 1.6e-8 each).
+BOOST_AUTO_TEST_CASE(weights_near_float_min) {
+  model_shape s;
+  s.num_layers = 1;
+  s.num_kv_heads = 1;
+  s.num_heads = 1;
+  s.head_dim = 16;
+  const std::size_t length = 41;
+  kv_cache<quant::f32> cache(s, length);
+  std::vector<double> score(length);
+  std::vector<float> k(16, 0.0f), v(16, 0.0f);
+  for (std::size_t pos = 0; pos < length; ++pos) {
+    score[pos] = pos == 0 ? 0.0 : -70.0 - 0.75 * static_cast<double>(pos);  // exact in f32
+    k[0] = static_cast<float>(4.0 * score[pos]);                             // q = e_0, scale 1/4
+    v[0] = pos == 0 ? 1.0f : 0.0f;
+    v[1] = pos == 0 ? 0.0f : 1e30f;
+    cache.store(0, 0, pos, k.data(), v.data());
+  }
+  std::vector<float> q(16, 0.0f), out(16);
+  q[0] = 1.0f;
+  kernels::attention_scratch scratch(16, 1);
+  kernels::attend_group(cache, 0, 0, q.data(), out.data(), 16, 1, 1, 16, length, scratch);
+  double sum = 0, tail = 0;
+  for (std::size_t pos = 0; pos < length; ++pos) sum += std::exp(score[pos]);
+  for (std::size_t pos = 1; pos < length; ++pos) tail += std::exp(score[pos]) * 1e30;
+  BOOST_TEST(std::fabs(out[0] - 1.0 / sum) <= 1e-6);
+  BOOST_TEST(std::fabs(out[1] - tail / sum) <= 1e-5 * tail / sum);
+  BOOST_TEST(out[1] > 0.1);  // e^-70.75 * 1e30 = 0.19 leads the sum
+}
