@@ -58,10 +58,12 @@ concept key_value_cache =
 // cache stores another format), the scores of four rows, and each row's
 // running max and sum.
 struct attention_scratch {
-  // Positions per step over the cache: whole key tiles, about 64.
+  // Positions per step over the cache: whole key tiles, about 32, whose
+  // keys and values (32 KiB in f32 at head_dim 128) stay in L1 across the
+  // passes of four rows (64 positions did not: 30 % slower from L2).
   static std::size_t block_positions() {
     const std::size_t tile = hn::Lanes(key_tile_tag());
-    return tile * std::max<std::size_t>(1, 64 / tile);
+    return tile * std::max<std::size_t>(1, 32 / tile);
   }
 
   attention_scratch(std::size_t head_dim, std::size_t rows)
@@ -88,6 +90,22 @@ void to_f32(const typename F::block* src, float* out, std::size_t n) {
     F::dequantize(src, out, n);
 }
 
+// Into L2, not L1: a block's keys and values fill most of L1 while it is
+// read (prefetching the next block into L1 evicts them: 20 % slower from L2).
+inline void prefetch_to_l2(const float* p) { __builtin_prefetch(p, 0, 2); }
+
+// The largest of x[0, n) and `init`.
+inline float max_of(const float* x, std::size_t n, float init) {
+  const key_tile_tag d;
+  const std::size_t N = hn::Lanes(d);
+  auto vmax = hn::Set(d, init);
+  std::size_t j = 0;
+  for (; j + N <= n; j += N) vmax = hn::Max(vmax, hn::LoadU(d, x + j));
+  float max = hn::GetLane(hn::MaxOfLanes(d, vmax));
+  for (; j < n; ++j) max = std::max(max, x[j]);
+  return max;
+}
+
 // exp(x) of a score less its row's max (x <= 0), or 0 where that is under
 // FLT_MIN: such a weight changes no f32 sum beside the max's 1, and as a
 // subnormal it costs a microcode assist in every multiply it enters on
@@ -105,9 +123,10 @@ inline float weight_of_score(float x) { return x < smallest_normal_exponent ? 0.
 // scores[r * stride + j] = scale * q_r · k_j for the four rows q_r and the
 // positions of `tiles` key tiles ([head_dim][tile] each, contiguous): per
 // dimension one vector of keys per tile, the rows' values broadcast, two
-// tiles at a time (eight FMA chains).
+// tiles at a time (eight FMA chains). Each key read prefetches the float
+// `ahead` past it (the next block's; 0 touches the line read, a no-op).
 inline void tile_scores(const float* keys, std::size_t tiles, std::size_t head_dim, const float* const q[4],
-                        float scale, float* scores, std::size_t stride) {
+                        float scale, float* scores, std::size_t stride, std::size_t ahead) {
   const key_tile_tag d;
   const std::size_t N = hn::Lanes(d);
   const auto vscale = hn::Set(d, scale);
@@ -119,6 +138,7 @@ inline void tile_scores(const float* keys, std::size_t tiles, std::size_t head_d
     auto b0 = hn::Zero(d), b1 = hn::Zero(d), b2 = hn::Zero(d), b3 = hn::Zero(d);
     for (std::size_t i = 0; i < head_dim; ++i) {
       const auto x = hn::LoadU(d, k0 + i * N), y = hn::LoadU(d, k1 + i * N);
+      prefetch_to_l2(k0 + i * N + ahead), prefetch_to_l2(k1 + i * N + ahead);
       const auto q0 = hn::Set(d, q[0][i]), q1 = hn::Set(d, q[1][i]), q2 = hn::Set(d, q[2][i]), q3 = hn::Set(d, q[3][i]);
       a0 = hn::MulAdd(q0, x, a0), b0 = hn::MulAdd(q0, y, b0);
       a1 = hn::MulAdd(q1, x, a1), b1 = hn::MulAdd(q1, y, b1);
@@ -136,6 +156,7 @@ inline void tile_scores(const float* keys, std::size_t tiles, std::size_t head_d
     auto a0 = hn::Zero(d), a1 = hn::Zero(d), a2 = hn::Zero(d), a3 = hn::Zero(d);
     for (std::size_t i = 0; i < head_dim; ++i) {
       const auto x = hn::LoadU(d, k0 + i * N);
+      prefetch_to_l2(k0 + i * N + ahead);
       a0 = hn::MulAdd(hn::Set(d, q[0][i]), x, a0);
       a1 = hn::MulAdd(hn::Set(d, q[1][i]), x, a1);
       a2 = hn::MulAdd(hn::Set(d, q[2][i]), x, a2);
@@ -146,6 +167,51 @@ inline void tile_scores(const float* keys, std::size_t tiles, std::size_t head_d
     hn::StoreU(hn::Mul(a1, vscale), d, out + stride);
     hn::StoreU(hn::Mul(a2, vscale), d, out + 2 * stride);
     hn::StoreU(hn::Mul(a3, vscale), d, out + 3 * stride);
+  }
+}
+
+// o_k[c, c + Cols * N) = o_k * rescale_k + Σ_j p_kj v_j over the same
+// columns, for four rows k (the weights of row k at p + k * stride) and the
+// n values from `values` (head_dim apart): each value vector loaded once
+// for the four, 4 * Cols FMA chains (two columns keep both FMA ports of an
+// AVX-512 core busy past the FMA latency). Only the first `rows` rows are
+// stored; a missing row points at the last real one. Prefetches `ahead`
+// as tile_scores does.
+template <std::size_t Cols>
+void add_weighted_values(const float* values, std::size_t head_dim, const float* p, std::size_t stride,
+                         std::size_t n, const float rescale[4], float* const o[4], std::size_t c, std::size_t rows,
+                         std::size_t ahead) {
+  static_assert(Cols == 1 || Cols == 2);
+  constexpr bool two = Cols == 2;
+  const key_tile_tag d;
+  const std::size_t N = hn::Lanes(d), c1 = two ? c + N : c;  // a* hold column c, b* column c + N
+  // (named vectors, not arrays: SVE's sizeless vectors cannot be array elements)
+  const auto start = [&](std::size_t k, std::size_t col) { return hn::Mul(hn::LoadU(d, o[k] + col), hn::Set(d, rescale[k])); };
+  auto a0 = start(0, c), a1 = start(1, c), a2 = start(2, c), a3 = start(3, c);
+  auto b0 = start(0, c1), b1 = start(1, c1), b2 = start(2, c1), b3 = start(3, c1);  // unused with one column
+  for (std::size_t j = 0; j < n; ++j) {
+    const float* v = values + j * head_dim;
+    const auto w0 = hn::Set(d, p[j]), w1 = hn::Set(d, p[stride + j]), w2 = hn::Set(d, p[2 * stride + j]),
+               w3 = hn::Set(d, p[3 * stride + j]);
+    const auto x = hn::LoadU(d, v);
+    prefetch_to_l2(v + ahead);
+    a0 = hn::MulAdd(w0, x, a0), a1 = hn::MulAdd(w1, x, a1), a2 = hn::MulAdd(w2, x, a2), a3 = hn::MulAdd(w3, x, a3);
+    if constexpr (two) {
+      const auto y = hn::LoadU(d, v + N);
+      prefetch_to_l2(v + N + ahead);
+      b0 = hn::MulAdd(w0, y, b0), b1 = hn::MulAdd(w1, y, b1), b2 = hn::MulAdd(w2, y, b2), b3 = hn::MulAdd(w3, y, b3);
+    }
+  }
+  // only the real rows (a missing one points at the last real row)
+  hn::StoreU(a0, d, o[0] + c);
+  if (rows > 1) hn::StoreU(a1, d, o[1] + c);
+  if (rows > 2) hn::StoreU(a2, d, o[2] + c);
+  if (rows > 3) hn::StoreU(a3, d, o[3] + c);
+  if constexpr (two) {
+    hn::StoreU(b0, d, o[0] + c1);
+    if (rows > 1) hn::StoreU(b1, d, o[1] + c1);
+    if (rows > 2) hn::StoreU(b2, d, o[2] + c1);
+    if (rows > 3) hn::StoreU(b3, d, o[3] + c1);
   }
 }
 }  // namespace detail
@@ -176,8 +242,13 @@ void attend_group(const Cache& cache, std::size_t layer, std::size_t kv_head, co
 
   for (std::size_t j0 = 0; j0 < length; j0 += B) {
     const std::size_t jb = std::min(B, length - j0), tiles = (jb + tile - 1) / tile;
-    // the block's keys and values as f32, read from the cache once for all rows
+    // the block's keys and values as f32, read from the cache once for all
+    // rows. An f32 cache is read in place, and the next block's keys and
+    // values are B * head_dim floats past this one's: the kernels prefetch
+    // them (one thread alone keeps too few reads in flight otherwise); a
+    // converted block is read in order, which the hardware prefetches.
     const float *keys, *values;
+    const std::size_t ahead = std::is_same_v<F, quant::f32> ? B * head_dim : 0;
     if constexpr (std::is_same_v<F, quant::f32>) {
       keys = cache.key_tiles(layer, kv_head, j0 / tile);
       values = cache.value(layer, kv_head, j0);
@@ -199,15 +270,14 @@ void attend_group(const Cache& cache, std::size_t layer, std::size_t kv_head, co
         qr[k] = q + row_offset(r);
       }
       const std::size_t n_max = n[R - 1];
-      detail::tile_scores(keys, (n_max + tile - 1) / tile, head_dim, qr, scale, s.scores.data(), B);
+      detail::tile_scores(keys, (n_max + tile - 1) / tile, head_dim, qr, scale, s.scores.data(), B, ahead);
       // p_j = exp(score - max) (0 past what the row sees), the row's sum and
       // max updated, and the factor its output so far is rescaled by
       float rescale[4] = {1.0f, 1.0f, 1.0f, 1.0f};
       for (std::size_t k = 0; k < R; ++k) {
         float* p = s.scores.data() + k * B;
         const std::size_t r = r0 + k;
-        float block_max = s.max[r];
-        for (std::size_t j = 0; j < n[k]; ++j) block_max = std::max(block_max, p[j]);
+        float block_max = detail::max_of(p, n[k], s.max[r]);
         rescale[k] = n[k] > 0 ? detail::weight_of_score(s.max[r] - block_max) : 1.0f;
         const auto vmax = hn::Set(d, block_max);
         auto vsum = hn::Zero(d);
@@ -226,30 +296,15 @@ void attend_group(const Cache& cache, std::size_t layer, std::size_t kv_head, co
       // o_k = o_k * rescale_k + Σ_j p_kj v_j, each value vector loaded once for the rows
       float* o[4];
       for (std::size_t k = 0; k < 4; ++k) o[k] = out + row_offset(r0 + std::min(k, R - 1));
-      const float* p = s.scores.data();
       std::size_t c = 0;
-      for (; c + N <= head_dim; c += N) {
-        auto a0 = hn::Mul(hn::LoadU(d, o[0] + c), hn::Set(d, rescale[0]));
-        auto a1 = hn::Mul(hn::LoadU(d, o[1] + c), hn::Set(d, rescale[1]));
-        auto a2 = hn::Mul(hn::LoadU(d, o[2] + c), hn::Set(d, rescale[2]));
-        auto a3 = hn::Mul(hn::LoadU(d, o[3] + c), hn::Set(d, rescale[3]));
-        for (std::size_t j = 0; j < n_max; ++j) {
-          const auto v = hn::LoadU(d, values + j * head_dim + c);
-          a0 = hn::MulAdd(hn::Set(d, p[j]), v, a0);
-          a1 = hn::MulAdd(hn::Set(d, p[B + j]), v, a1);
-          a2 = hn::MulAdd(hn::Set(d, p[2 * B + j]), v, a2);
-          a3 = hn::MulAdd(hn::Set(d, p[3 * B + j]), v, a3);
-        }
-        // only the real rows (a missing one points at the last real row)
-        hn::StoreU(a0, d, o[0] + c);
-        if (R > 1) hn::StoreU(a1, d, o[1] + c);
-        if (R > 2) hn::StoreU(a2, d, o[2] + c);
-        if (R > 3) hn::StoreU(a3, d, o[3] + c);
-      }
+      for (; c + 2 * N <= head_dim; c += 2 * N)
+        detail::add_weighted_values<2>(values + c, head_dim, s.scores.data(), B, n_max, rescale, o, c, R, ahead);
+      for (; c + N <= head_dim; c += N)
+        detail::add_weighted_values<1>(values + c, head_dim, s.scores.data(), B, n_max, rescale, o, c, R, ahead);
       for (; c < head_dim; ++c)
         for (std::size_t k = 0; k < R; ++k) {
           float acc = o[k][c] * rescale[k];
-          for (std::size_t j = 0; j < n_max; ++j) acc += p[k * B + j] * values[j * head_dim + c];
+          for (std::size_t j = 0; j < n_max; ++j) acc += s.scores[k * B + j] * values[j * head_dim + c];
           o[k][c] = acc;
         }
     }
