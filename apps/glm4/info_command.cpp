@@ -26,7 +26,15 @@ struct info_options {
   bool json = false;
 };
 
-std::size_t kv_element_bytes(kv_cache_type t) { return t == kv_cache_type::f32 ? 4 : 2; }
+// Bytes of a key and a value at one position, over every layer.
+std::size_t kv_bytes_per_token(const model_shape& s, kv_cache_type t) {
+  const auto values = 2 * static_cast<std::size_t>(s.num_layers * s.num_kv_heads * s.head_dim);
+  switch (t) {
+    case kv_cache_type::f32: return values * 4;
+    case kv_cache_type::q8_0: return values / quant::q8_0::block_elems * sizeof(quant::q8_0::block);
+    default: return values * 2;
+  }
+}
 
 std::string mib(std::size_t bytes) {
   std::ostringstream s;
@@ -107,8 +115,7 @@ int info(const info_options& o) {
                             : loaded_facts{chat_model->model, chat_model->cache_type, o.model.context,
                                            std::string(chat::to_string(chat_model->chat_format)),
                                            chat_model->tokenizer.vocab_size()};
-  const auto kv_per_token = 2 * static_cast<std::size_t>(s.num_layers * s.num_kv_heads * s.head_dim) *
-                            kv_element_bytes(m.cache_type);
+  const auto kv_per_token = kv_bytes_per_token(s, m.cache_type);
   const auto kv_total = kv_per_token * static_cast<std::size_t>(m.context);
   const auto build = build_info();
   const std::string simd = std::string(build.simd_target) + " (integer kernels: " + std::string(build.integer_kernels) + ")";

@@ -48,9 +48,9 @@ struct joined_types<file_types::list<A...>, file_types::list<B...>> {
 using known_file_types = joined_types<file_types::all, file_types::list<file_types::int8, file_types::int4>>::type;
 
 kv_cache_type parse_cache_type(const std::string& name) {
-  for (const auto t : {kv_cache_type::f32, kv_cache_type::f16, kv_cache_type::bf16})
+  for (const auto t : {kv_cache_type::f32, kv_cache_type::f16, kv_cache_type::bf16, kv_cache_type::q8_0})
     if (to_string(t) == name) return t;
-  throw invalid_argument("--cache-type must be f32, f16 or bf16, not '" + name + "'");
+  throw invalid_argument("--cache-type must be f32, f16, bf16 or q8_0, not '" + name + "'");
 }
 
 }  // namespace
@@ -68,9 +68,9 @@ void add_model_options(CLI::App& command, model_options& o) {
   command.add_option("-b,--batch-size", o.batch, "prompt tokens per forward pass")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  command.add_option("--cache-type", o.cache_type, "KV cache format: f32, f16, bf16")
+  command.add_option("--cache-type", o.cache_type, "KV cache format: f32, f16, bf16, q8_0")
       ->capture_default_str()
-      ->check(CLI::IsMember({"f32", "f16", "bf16"}));
+      ->check(CLI::IsMember({"f32", "f16", "bf16", "q8_0"}));
   command.add_option("--chat-format", o.chat_format, "glm4_chat, glm4_0414 or glm_z1; default: from the model")
       ->check(CLI::IsMember({"glm4_chat", "glm4_0414", "glm_z1"}));
   command.add_flag("-q,--quiet", o.quiet, "nothing on stderr but errors");

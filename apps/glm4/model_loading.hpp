@@ -29,7 +29,7 @@ struct model_options {
   std::size_t threads = glm4::thread_pool::default_threads();
   std::int64_t context = 4096;
   std::size_t batch = glm4::session_options{}.batch;
-  std::string cache_type = "f16";  // f32, f16, bf16
+  std::string cache_type = "f16";  // f32, f16, bf16, q8_0
   std::string chat_format;         // glm4_chat, glm4_0414, glm_z1; empty: detected from the file
   bool quiet = false;              // no load progress / stats on stderr
 };

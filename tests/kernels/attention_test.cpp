@@ -3,7 +3,7 @@
 // several tokens (causal: token t sees first_length + t positions, or a
 // shared prefix of more, GLM-130B's context attended both ways), heads
 // of a group side by side, head_dim with and without a SIMD tail, and the
-// f32, f16 and bf16 caches.
+// f32, f16, bf16 and q8_0 caches.
 // Also cross-built for ARM64 (scripts/test_arm64.sh).
 #define BOOST_TEST_MODULE attention
 #ifdef GLM4_TEST_HEADER_ONLY
@@ -21,6 +21,7 @@
 #include "glm4/model/kv_cache.hpp"
 #include "glm4/quant/bf16.hpp"
 #include "glm4/quant/f16.hpp"
+#include "glm4/quant/q8_0.hpp"
 
 using namespace glm4;
 
@@ -78,7 +79,7 @@ void check(const case_shape& c, unsigned seed) {
       for (auto& x : score) sum += x = std::exp(x - max);
       std::vector<double> expect(D, 0.0);
       for (std::size_t j = 0; j < visible; ++j) {
-        F::dequantize(cache.value(layer, kv_head, j), vd.data(), D);
+        cache.read_value(layer, kv_head, j, vd.data());
         for (std::size_t i = 0; i < D; ++i) expect[i] += score[j] / sum * vd[i];
       }
       for (std::size_t i = 0; i < D; ++i) {
@@ -118,6 +119,42 @@ BOOST_AUTO_TEST_CASE(f16_cache) {
 
 BOOST_AUTO_TEST_CASE(bf16_cache) {
   for (const auto& c : cases) check<quant::bf16>(c, 3);
+}
+
+BOOST_AUTO_TEST_CASE(q8_0_cache) {
+  for (const auto& c : cases)
+    if (c.head_dim % 32 == 0) check<quant::q8_0>(c, 4);
+}
+
+// The q8_0 cache rounds each position's 32-value blocks of keys and values
+// as the q8_0 format does, and refuses a head_dim it cannot cut into them.
+BOOST_AUTO_TEST_CASE(q8_0_cache_rounds_as_q8_0) {
+  model_shape s;
+  s.num_layers = 2;
+  s.num_kv_heads = 2;
+  s.num_heads = 2;
+  s.head_dim = 64;
+  kv_cache<quant::q8_0> cache(s, 40);
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal(0.0f, 3.0f);
+  std::vector<float> k(64), v(64), got(64), expect(64);
+  quant::q8_0::block blocks[2];
+  for (std::size_t pos = 0; pos < 40; ++pos) {
+    for (auto& x : k) x = normal(rng);
+    for (auto& x : v) x = normal(rng);
+    cache.store(1, 1, pos, k.data(), v.data());
+    quant::q8_0::quantize(k.data(), blocks, 64);
+    quant::q8_0::dequantize(blocks, expect.data(), 64);
+    cache.read_key(1, 1, pos, got.data());
+    BOOST_TEST(got == expect, boost::test_tools::per_element());
+    quant::q8_0::quantize(v.data(), blocks, 64);
+    quant::q8_0::dequantize(blocks, expect.data(), 64);
+    cache.read_value(1, 1, pos, got.data());
+    BOOST_TEST(got == expect, boost::test_tools::per_element());
+  }
+  BOOST_TEST(cache.bytes() == *kv_cache<quant::q8_0>::bytes_for(s, 40));
+  s.head_dim = 48;
+  BOOST_CHECK_THROW(kv_cache<quant::q8_0>(s, 40), invalid_argument);
 }
 
 // A score far above the rest after many small ones: the rows summed before

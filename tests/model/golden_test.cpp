@@ -99,7 +99,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(greedy_tokens_match_transformers, Fixture, all_fix
   }
 }
 
-BOOST_AUTO_TEST_CASE(half_precision_kv_caches_stay_close_and_decode_like_prefill) {
+BOOST_AUTO_TEST_CASE(narrower_kv_caches_stay_close_and_decode_like_prefill) {
   using Fixture = fixture_model<shipped_models::glm4_small, glm4_small>;
   const auto model = glm4::model<Fixture::config, weights::bf16>::load(glm4::testing::model_dir(Fixture::folder()));
   const auto golden = glm4::testing::read_golden(Fixture::folder());
@@ -117,4 +117,5 @@ BOOST_AUTO_TEST_CASE(half_precision_kv_caches_stay_close_and_decode_like_prefill
   };
   check(static_cast<quant::f16*>(nullptr), 5e-3f);
   check(static_cast<quant::bf16*>(nullptr), 5e-2f);
+  check(static_cast<quant::q8_0*>(nullptr), 5e-2f);
 }

@@ -123,6 +123,7 @@ BOOST_AUTO_TEST_CASE(any_session_gives_the_typed_sessions_logits_for_every_kv_fo
   compare.template operator()<quant::f32>(kv_cache_type::f32);
   compare.template operator()<quant::f16>(kv_cache_type::f16);
   compare.template operator()<quant::bf16>(kv_cache_type::bf16);
+  compare.template operator()<quant::q8_0>(kv_cache_type::q8_0);
 }
 
 BOOST_AUTO_TEST_CASE(generate_runs_on_f16_and_erased_sessions_and_matches_the_reference) {

@@ -20,17 +20,10 @@
 #include <concepts>
 #include <cstddef>
 #include <limits>
-#include <type_traits>
 #include <vector>
 
-#include "glm4/kernels/dot_bf16.hpp"
-#include "glm4/kernels/dot_f16.hpp"
 #include "glm4/kernels/simd.hpp"
 #include "glm4/kernels/targets.hpp"
-#include "glm4/quant/bf16.hpp"
-#include "glm4/quant/block_format.hpp"
-#include "glm4/quant/f16.hpp"
-#include "glm4/quant/f32.hpp"
 // after simd.hpp, which sets up Highway's static dispatch
 #include <hwy/contrib/math/math-inl.h>
 
@@ -41,17 +34,17 @@ namespace glm4::inline GLM4_TARGET::kernels {
 using key_tile_tag = hn::CappedTag<float, 16>;
 
 // What attend_group reads of a KV cache (model/kv_cache.hpp): per layer and
-// KV head, keys in tiles of key_tile() positions ([head_dim][key_tile()]
-// each, consecutive tiles contiguous) and values [position][head_dim], in a
-// format of one value per block.
+// KV head, a range of key tiles of key_tile() positions ([head_dim][tile]
+// each, consecutive tiles contiguous) and of values ([position][head_dim])
+// as f32, either where they lie (reads_in_place) or converted into the
+// scratch it is given.
 template <class C>
-concept key_value_cache =
-    quant::block_format<typename C::format> && C::format::block_elems == 1 &&
-    requires(const C& c, std::size_t i) {
-      { c.key_tile() } -> std::convertible_to<std::size_t>;
-      { c.key_tiles(i, i, i) } -> std::same_as<const typename C::format::block*>;
-      { c.value(i, i, i) } -> std::same_as<const typename C::format::block*>;
-    };
+concept key_value_cache = requires(const C& c, std::size_t i, float* scratch) {
+  { C::reads_in_place } -> std::convertible_to<bool>;
+  { c.key_tile() } -> std::convertible_to<std::size_t>;
+  { c.keys(i, i, i, i, scratch) } -> std::same_as<const float*>;
+  { c.values(i, i, i, i, scratch) } -> std::same_as<const float*>;
+};
 
 // Per-thread scratch of attend_group for `rows` query rows of head_dim
 // values: a block of keys (in the cache's tiles) and values in f32 (when the
@@ -79,17 +72,6 @@ struct attention_scratch {
 };
 
 namespace detail {
-// n cached values as f32: vector conversions for the 16-bit formats.
-template <quant::block_format F>
-void to_f32(const typename F::block* src, float* out, std::size_t n) {
-  if constexpr (std::is_same_v<F, quant::f16>)
-    widen_f16(src, out, n);
-  else if constexpr (std::is_same_v<F, quant::bf16>)
-    widen_bf16(src, out, n);
-  else
-    F::dequantize(src, out, n);
-}
-
 // Into L2, not L1: a block's keys and values fill most of L1 while it is
 // read (prefetching the next block into L1 evicts them: 20 % slower from L2).
 inline void prefetch_to_l2(const float* p) { __builtin_prefetch(p, 0, 2); }
@@ -228,7 +210,6 @@ template <key_value_cache Cache>
 void attend_group(const Cache& cache, std::size_t layer, std::size_t kv_head, const float* q, float* out,
                   std::size_t token_stride, std::size_t tokens, std::size_t group, std::size_t head_dim,
                   std::size_t first_length, attention_scratch& s, std::size_t shared = 0) {
-  using F = typename Cache::format;
   const key_tile_tag d;
   const std::size_t N = hn::Lanes(d), tile = cache.key_tile();
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
@@ -243,21 +224,13 @@ void attend_group(const Cache& cache, std::size_t layer, std::size_t kv_head, co
   for (std::size_t j0 = 0; j0 < length; j0 += B) {
     const std::size_t jb = std::min(B, length - j0), tiles = (jb + tile - 1) / tile;
     // the block's keys and values as f32, read from the cache once for all
-    // rows. An f32 cache is read in place, and the next block's keys and
-    // values are B * head_dim floats past this one's: the kernels prefetch
-    // them (one thread alone keeps too few reads in flight otherwise); a
-    // converted block is read in order, which the hardware prefetches.
-    const float *keys, *values;
-    const std::size_t ahead = std::is_same_v<F, quant::f32> ? B * head_dim : 0;
-    if constexpr (std::is_same_v<F, quant::f32>) {
-      keys = cache.key_tiles(layer, kv_head, j0 / tile);
-      values = cache.value(layer, kv_head, j0);
-    } else {
-      detail::to_f32<F>(cache.key_tiles(layer, kv_head, j0 / tile), s.keys.data(), tiles * tile * head_dim);
-      detail::to_f32<F>(cache.value(layer, kv_head, j0), s.values.data(), jb * head_dim);
-      keys = s.keys.data();
-      values = s.values.data();
-    }
+    // rows. Read in place, the next block's keys and values are
+    // B * head_dim floats past this one's: the kernels prefetch them (one
+    // thread alone keeps too few reads in flight otherwise); a converted
+    // block is read in order, which the hardware prefetches.
+    const float* keys = cache.keys(layer, kv_head, j0 / tile, tiles, s.keys.data());
+    const float* values = cache.values(layer, kv_head, j0, jb, s.values.data());
+    const std::size_t ahead = Cache::reads_in_place ? B * head_dim : 0;
     for (std::size_t r0 = 0; r0 < rows; r0 += 4) {
       const std::size_t R = std::min<std::size_t>(4, rows - r0);
       if (visible(r0 + R - 1) <= j0) continue;  // rows are in token order: the last sees the most

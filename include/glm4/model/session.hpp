@@ -40,7 +40,8 @@ struct session_options {
 enum class logits_for { last, all };
 
 // S: the model's weight scheme; KV: how the cache stores keys and values
-// (quant::f32, quant::f16 or quant::bf16: half the memory, ~1e-3 logit change);
+// (quant::f32; quant::f16 or quant::bf16: half the memory, ~1e-3 logit change;
+// quant::q8_0: 0.27 of it, llama.cpp's q8_0 cache);
 // P: how the integer formats quantize activations, prompt and decode alike
 // (kernels::int8_activations, llama.cpp's precision and 2x the speed, or
 // kernels::int16_activations, ~1/258 of the rounding).
