@@ -3,7 +3,7 @@
 // memory-bandwidth roofline.
 //
 //   glm4-bench -m FILE.gguf [-t THREADS] [-p 512] [-n 128] [-r 3] [-d 0] [-b 128] [--context N]
-//              [--parallel N]
+//              [--parallel N] [--cache-type f32|f16|q8_0]
 //
 // pp<P>: P random tokens prefilled into an empty session (timed).
 // tg<N>: one untimed token, then N decode steps of random tokens (timed),
@@ -82,6 +82,7 @@ constexpr std::string_view usage =
     "  -b, --batch N        prompt tokens per forward pass (default 128)\n"
     "  --context N          KV cache length (default: what the tests need)\n"
     "  --parallel N         sessions decoding together in the tg test (default 1)\n"
+    "  --cache-type T       KV cache format: f32 (default), f16 or q8_0 (llama-bench's -ctk/-ctv: f16, q8_0)\n"
     "  --bw-runs N          passes of the bandwidth probe, best counts (default 5)\n";
 
 struct usage_error : std::runtime_error {
@@ -98,6 +99,7 @@ struct options {
   std::size_t batch = glm4::session_options{}.batch;
   std::int64_t context = 0;
   std::size_t parallel = 1;
+  glm4::kv_cache_type cache_type = glm4::kv_cache_type::f32;
   int bw_runs = 5;
 };
 
@@ -108,6 +110,24 @@ T parse_number(std::string_view text, std::string_view what) {
   if (ec != std::errc{} || end != text.data() + text.size())
     throw usage_error(std::string(what) + ": \"" + std::string(text) + "\" is not a valid number");
   return value;
+}
+
+// The KV cache formats glm4-bench is built with (each one more instantiation
+// of every forward pass): llama-bench's default f16 and its q8_0, and f32.
+glm4::kv_cache_type parse_cache_type(std::string_view name) {
+  for (const auto t : {glm4::kv_cache_type::f32, glm4::kv_cache_type::f16, glm4::kv_cache_type::q8_0})
+    if (glm4::to_string(t) == name) return t;
+  throw usage_error("--cache-type must be f32, f16 or q8_0, not \"" + std::string(name) + "\"");
+}
+
+// f(KV*) with KV the format of `t`.
+template <class F>
+int with_cache_format(glm4::kv_cache_type t, F&& f) {
+  switch (t) {
+    case glm4::kv_cache_type::f16: return f(static_cast<q::f16*>(nullptr));
+    case glm4::kv_cache_type::q8_0: return f(static_cast<q::q8_0*>(nullptr));
+    default: return f(static_cast<q::f32*>(nullptr));
+  }
 }
 
 options parse_args(std::span<char* const> args) {
@@ -126,6 +146,7 @@ options parse_args(std::span<char* const> args) {
     else if (arg == "--context") o.context = parse_number<std::int64_t>(v, arg);
     else if (arg == "--parallel") o.parallel = parse_number<std::size_t>(v, arg);
     else if (arg == "--bw-runs") o.bw_runs = parse_number<int>(v, arg);
+    else if (arg == "--cache-type") o.cache_type = parse_cache_type(v);
     else throw usage_error("unknown option " + std::string(arg));
   }
   if (o.model.empty()) throw usage_error("-m FILE.gguf is missing");
@@ -216,7 +237,7 @@ void print_table(const file_facts& f, std::string_view config, std::size_t threa
   }
 }
 
-template <class C, w::weight_scheme S>
+template <class C, w::weight_scheme S, glm4::kv_format KV>
 int run_bench(const options& opt, const glm4::model_file& file, const file_facts& facts, glm4::model<C, S> loaded,
               double load_s, std::string_view file_type) {
   std::optional<glm4::model<C, S>> model(std::move(loaded));
@@ -226,16 +247,19 @@ int run_bench(const options& opt, const glm4::model_file& file, const file_facts
     throw glm4::invalid_argument("--context " + std::to_string(context) + " is below the " + std::to_string(needed) +
                                  " tokens the tests need");
   const auto& weights = model->network().weights();
+  const glm4::model_shape model_shape = model->network().shape();
   const double token_bytes = static_cast<double>(weights.matrix_bytes() - weights.embed_tokens.bytes());
 
   const auto build = glm4::build_info();
   std::fprintf(stderr, "glm4-bench: glm4 %.*s, SIMD target %.*s, integer kernels %.*s\n",
                static_cast<int>(build.version.size()), build.version.data(), static_cast<int>(build.simd_target.size()),
                build.simd_target.data(), static_cast<int>(build.integer_kernels.size()), build.integer_kernels.data());
-  std::fprintf(stderr, "glm4-bench: %s as %.*s (%s file, %.*s weights), loaded in %.2f s; %zu threads, context %lld\n",
+  std::fprintf(stderr,
+               "glm4-bench: %s as %.*s (%s file, %.*s weights), loaded in %.2f s; %zu threads, context %lld, "
+               "KV cache %.*s\n",
                opt.model.string().c_str(), static_cast<int>(C::name.size()), C::name.data(), facts.type_label.c_str(),
                static_cast<int>(file_type.size()), file_type.data(), load_s, opt.threads,
-               static_cast<long long>(context));
+               static_cast<long long>(context), static_cast<int>(KV::name.size()), KV::name.data());
   if (facts.shape.max_context != glm4::shape_of<C>().max_context)
     std::fprintf(stderr, "glm4-bench: the file's context_length %lld is not %.*s's %lld; using the latter\n",
                  static_cast<long long>(facts.shape.max_context), static_cast<int>(C::name.size()), C::name.data(),
@@ -262,12 +286,12 @@ int run_bench(const options& opt, const glm4::model_file& file, const file_facts
         bw_during_tg.push_back(gbs);
     };
     glm4::bench::read_pass_gbs(embedding.data(), embedding.size(), opt.threads);  // maps its pages in, untimed
-    glm4::session<S> run(model->share(), {.context = context, .threads = opt.threads, .batch = opt.batch});
+    glm4::session<S, KV> run(model->share(), {.context = context, .threads = opt.threads, .batch = opt.batch});
     // --parallel's other sessions (their own threads prefill them; run lends
     // its threads to the steps they take together).
-    std::vector<std::unique_ptr<glm4::session<S>>> others;
+    std::vector<std::unique_ptr<glm4::session<S, KV>>> others;
     for (std::size_t i = 1; i < opt.parallel; ++i)
-      others.push_back(std::make_unique<glm4::session<S>>(
+      others.push_back(std::make_unique<glm4::session<S, KV>>(
           model->share(), glm4::session_options{.context = context, .threads = opt.threads, .batch = opt.batch}));
     std::mt19937 rng(1234);
     std::uniform_int_distribution<std::int32_t> token(0, static_cast<std::int32_t>(facts.shape.vocab_size - 1));
@@ -280,12 +304,12 @@ int run_bench(const options& opt, const glm4::model_file& file, const file_facts
     // Warm-up: one token through every layer faults the mapped weights in.
     run.decode(token(rng));
     // An empty session, or one holding opt.depth random tokens (untimed).
-    const auto start_at_depth = [&](glm4::session<S>& s) {
+    const auto start_at_depth = [&](glm4::session<S, KV>& s) {
       s.reset();
       if (opt.depth > 0) s.prefill(random_tokens(opt.depth));
     };
     // One decode step of every session, ids[0] to run and the rest to the others.
-    std::vector<typename glm4::session<S>::batch_item> step;
+    std::vector<typename glm4::session<S, KV>::batch_item> step;
     const auto decode_all = [&](std::span<const std::int32_t> ids) {
       if (others.empty()) {
         run.decode(ids[0]);
@@ -294,7 +318,7 @@ int run_bench(const options& opt, const glm4::model_file& file, const file_facts
       step.clear();
       step.push_back({run, ids.first(1)});
       for (std::size_t i = 0; i < others.size(); ++i) step.push_back({*others[i], ids.subspan(i + 1, 1)});
-      glm4::session<S>::forward_together(step);
+      glm4::session<S, KV>::forward_together(step);
     };
     const std::string at_depth = opt.depth > 0 ? " @ d" + std::to_string(opt.depth) : "";
 
@@ -347,6 +371,10 @@ int run_bench(const options& opt, const glm4::model_file& file, const file_facts
               opt.threads, opt.bw_runs);
   std::printf("weights read per token  %8.3f GB     (%.3f GiB: every matrix but token_embd, %s)\n", token_bytes / 1e9,
               token_bytes / GiB, facts.type_label.c_str());
+  if (opt.depth > 0)
+    if (const auto cache = glm4::kv_cache<KV>::bytes_for(model_shape, static_cast<std::int64_t>(opt.depth)))
+      std::printf("kv cache read per token %8.3f GB     (keys and values of the %zu positions of -d, %.*s)\n",
+                  static_cast<double>(*cache) / 1e9, opt.depth, static_cast<int>(KV::name.size()), KV::name.data());
   const double roofline = bw / token_bytes;
   std::printf("tg roofline             %8.2f t/s    (bandwidth / weight bytes per token)\n", roofline);
   if (opt.n_gen > 0) {
@@ -408,7 +436,10 @@ int dispatch(const options& opt, config_list<Cs...>) {
                    static_cast<long long>(facts.shape.max_context), static_cast<int>(C::name.size()), C::name.data(),
                    static_cast<long long>(glm4::shape_of<C>().max_context));
     glm4::open_as<C>(file, found, [&]<class C2, w::weight_scheme S>(const glm4::model<C2, S>& m) {
-      rc = run_bench(opt, file, facts, m, seconds_since(load_start), glm4::file_types::name_of<S>(glm4::file_types::all{}));
+      rc = with_cache_format(opt.cache_type, [&]<class KV>(KV*) {
+        return run_bench<C2, S, KV>(opt, file, facts, m, seconds_since(load_start),
+                                    glm4::file_types::name_of<S>(glm4::file_types::all{}));
+      });
     });
     return true;
   };

@@ -2,8 +2,9 @@
 // block format with a SIMD kernel, at the 9B's projection shapes, for decode (n = 1,
 // bound by streaming the weights) and prefill (n = 64, where each weight tile
 // is reused from cache and arithmetic should dominate), with int8 and int16
-// activations for the integer formats; and the elementwise kernels at the
-// hidden and FFN widths.
+// activations for the integer formats; the elementwise kernels at the
+// hidden and FFN widths; and decode's attention over a KV cache of each
+// format at several depths.
 //
 //   glm4_kernels_bench --benchmark_filter='matmul/q4_0/.*/n:1/'
 //
@@ -22,11 +23,14 @@
 #include <utility>
 #include <vector>
 
+#include "glm4/config/model_shape.hpp"
 #include "glm4/kernels/activation_precision.hpp"
+#include "glm4/kernels/attention.hpp"
 #include "glm4/kernels/dot.hpp"
 #include "glm4/kernels/rms_norm.hpp"
 #include "glm4/kernels/silu_mul.hpp"
 #include "glm4/kernels/softmax.hpp"
+#include "glm4/model/kv_cache.hpp"
 #include "glm4/quant/formats.hpp"
 #include "glm4/quant/matrix.hpp"
 #include "glm4/runtime/matmul.hpp"
@@ -178,8 +182,49 @@ void silu_mul(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * n));
 }
 
+// One decode token's attention at the 9B's shape (40 layers; 2 KV heads,
+// each read by a group of 16 query heads; head_dim 128) over `positions`
+// cached ones, on one thread (the forward pass gives each thread its own
+// KV heads). bytes_per_second counts the cache's bytes read; past the last
+// level cache they come from DRAM, as a session's do.
+template <glm4::kv_format F>
+void attention(benchmark::State& state) {
+  const auto positions = static_cast<std::size_t>(state.range(0));
+  glm4::model_shape s;
+  s.num_layers = 40;
+  s.num_heads = 32;
+  s.num_kv_heads = 2;
+  s.head_dim = 128;
+  const std::size_t D = 128, group = 16;
+  glm4::kv_cache<F> cache(s, static_cast<std::int64_t>(positions));
+  // keys and values: windows of one pool, scores spread over a few units
+  auto pool = random_floats(1 << 16, 6);
+  for (auto& x : pool) x *= 4.0f;
+  for (std::size_t l = 0, at = 0; l < 40; ++l)
+    for (std::size_t h = 0; h < 2; ++h)
+      for (std::size_t p = 0; p < positions; ++p, at = (at * 7 + 1999) % (pool.size() - 2 * D))
+        cache.store(l, h, p, &pool[at], &pool[at + D]);
+  const auto q = random_floats(group * 2 * D, 7);
+  std::vector<float> out(q.size());
+  glm4::kernels::attention_scratch scratch(D, group);
+  for (auto _ : state) {
+    for (std::size_t l = 0; l < 40; ++l)
+      for (std::size_t h = 0; h < 2; ++h)
+        glm4::kernels::attend_group(cache, l, h, &q[h * group * D], &out[h * group * D], group * 2 * D, 1, group, D,
+                                    positions, scratch);
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) *
+                          static_cast<std::int64_t>(*glm4::kv_cache<F>::bytes_for(s, static_cast<std::int64_t>(positions))));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * positions));
+}
+
 }  // namespace
 
 BENCHMARK(rms_norm)->ArgName("n")->Arg(4096)->Arg(13696);
 BENCHMARK(softmax)->ArgName("n")->Arg(4096)->Arg(13696);
 BENCHMARK(silu_mul)->ArgName("n")->Arg(4096)->Arg(13696);
+BENCHMARK_TEMPLATE(attention, q::f32)->ArgName("positions")->Arg(512)->Arg(4096)->Arg(16384)->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(attention, q::f16)->ArgName("positions")->Arg(512)->Arg(4096)->Arg(16384)->Unit(benchmark::kMillisecond);
+BENCHMARK_TEMPLATE(attention, q::q8_0)->ArgName("positions")->Arg(512)->Arg(4096)->Arg(16384)->Unit(benchmark::kMillisecond);
