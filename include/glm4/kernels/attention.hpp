@@ -71,10 +71,11 @@ struct attention_scratch {
   std::vector<float> keys, values, scores, max, sum;
 };
 
-namespace detail {
 // Into L2, not L1: a block's keys and values fill most of L1 while it is
 // read (prefetching the next block into L1 evicts them: 20 % slower from L2).
-inline void prefetch_to_l2(const float* p) { __builtin_prefetch(p, 0, 2); }
+inline void prefetch_to_l2(const void* p) { __builtin_prefetch(p, 0, 2); }
+
+namespace detail {
 
 // The largest of x[0, n) and `init`.
 inline float max_of(const float* x, std::size_t n, float init) {

@@ -115,16 +115,23 @@ class kv_cache {
   }
 
  private:
+  // The n values at src as f32; converted a cache line at a time, each
+  // line's twin n values on (the next block's) prefetched into L2.
   static const float* as_f32(const value_type* src, std::size_t n, float* scratch) {
     if constexpr (reads_in_place) {
       return src;
     } else {
-      if constexpr (std::is_same_v<F, quant::f16>)
-        kernels::widen_f16(src, scratch, n);
-      else if constexpr (std::is_same_v<F, quant::bf16>)
-        kernels::widen_bf16(src, scratch, n);
-      else
-        F::dequantize(src, scratch, n);
+      constexpr std::size_t line = 64 / sizeof(value_type);
+      for (std::size_t i = 0; i < n; i += line) {
+        const std::size_t m = std::min(line, n - i);
+        kernels::prefetch_to_l2(src + n + i);
+        if constexpr (std::is_same_v<F, quant::f16>)
+          kernels::widen_f16(src + i, scratch + i, m);
+        else if constexpr (std::is_same_v<F, quant::bf16>)
+          kernels::widen_bf16(src + i, scratch + i, m);
+        else
+          F::dequantize(src + i, scratch + i, m);
+      }
       return scratch;
     }
   }
@@ -200,6 +207,7 @@ class kv_cache<quant::q8_0> {
       for (std::size_t b = 0; b < head_dim_ / block; ++b) {
         const auto scale = kernels::hn::PromoteTo(d, kernels::hn::LoadU(dh, scales + b * tile_));
         for (std::size_t j = 0; j < block; ++j, codes += tile_, out += tile_) {
+          kernels::prefetch_to_l2(codes + count * tile_ * head_dim_);  // the next block's
           const auto q = kernels::hn::PromoteTo(d32, kernels::hn::LoadU(d8, codes));
           kernels::hn::StoreU(kernels::hn::Mul(kernels::hn::ConvertTo(d, q), scale), d, out);
         }
@@ -214,6 +222,7 @@ class kv_cache<quant::q8_0> {
     const quant::q8_0::block* src = values_.data() + value_offset(layer, head, first);
     float* out = scratch;
     for (std::size_t b = 0; b < count * (head_dim_ / block); ++b) {
+      kernels::prefetch_to_l2(src + count * (head_dim_ / block) + b);  // the next block's
       const auto scale = kernels::hn::Set(d, quant::f16::to_float(src[b].d));
       for (std::size_t j = 0; j < block; j += N, out += N) {
         const auto q = kernels::hn::PromoteTo(d32, kernels::hn::LoadU(d8, src[b].qs + j));
