@@ -27,17 +27,23 @@ using namespace glm4;
 
 namespace {
 
+// The fields of a model's shape a KV cache reads.
+model_shape cache_shape(std::int64_t layers, std::int64_t kv_heads, std::int64_t heads, std::int64_t head_dim) {
+  model_shape s;
+  s.num_layers = layers;
+  s.num_kv_heads = kv_heads;
+  s.num_heads = heads;
+  s.head_dim = head_dim;
+  return s;
+}
+
 struct case_shape {
   std::size_t head_dim, group, tokens, first_length, shared = 0;
 };
 
 template <class F>
 void check(const case_shape& c, unsigned seed) {
-  model_shape s;
-  s.num_layers = 2;
-  s.num_kv_heads = 2;
-  s.num_heads = static_cast<std::int64_t>(2 * c.group);
-  s.head_dim = static_cast<std::int64_t>(c.head_dim);
+  const model_shape s = cache_shape(2, 2, static_cast<std::int64_t>(2 * c.group), static_cast<std::int64_t>(c.head_dim));
   const std::size_t D = c.head_dim, length = std::max(c.first_length + c.tokens - 1, c.shared);
   const std::size_t layer = 1, kv_head = 1;
   kv_cache<F> cache(s, static_cast<std::int64_t>(length + 3));
@@ -129,43 +135,36 @@ BOOST_AUTO_TEST_CASE(q8_0_cache) {
 // The q8_0 cache rounds each position's 32-value blocks of keys and values
 // as the q8_0 format does, and refuses a head_dim it cannot cut into them.
 BOOST_AUTO_TEST_CASE(q8_0_cache_rounds_as_q8_0) {
-  model_shape s;
-  s.num_layers = 2;
-  s.num_kv_heads = 2;
-  s.num_heads = 2;
-  s.head_dim = 64;
+  const model_shape s = cache_shape(2, 2, 2, 64);
   kv_cache<quant::q8_0> cache(s, 40);
   std::mt19937 rng(5);
   std::normal_distribution<float> normal(0.0f, 3.0f);
-  std::vector<float> k(64), v(64), got(64), expect(64);
-  quant::q8_0::block blocks[2];
+  std::vector<float> k(64), v(64), got(64);
+  // x through q8_0's encoder and decoder
+  const auto rounded = [](const std::vector<float>& x) {
+    quant::q8_0::block blocks[2];
+    std::vector<float> out(64);
+    quant::q8_0::quantize(x.data(), blocks, 64);
+    quant::q8_0::dequantize(blocks, out.data(), 64);
+    return out;
+  };
   for (std::size_t pos = 0; pos < 40; ++pos) {
     for (auto& x : k) x = normal(rng);
     for (auto& x : v) x = normal(rng);
     cache.store(1, 1, pos, k.data(), v.data());
-    quant::q8_0::quantize(k.data(), blocks, 64);
-    quant::q8_0::dequantize(blocks, expect.data(), 64);
     cache.read_key(1, 1, pos, got.data());
-    BOOST_TEST(got == expect, boost::test_tools::per_element());
-    quant::q8_0::quantize(v.data(), blocks, 64);
-    quant::q8_0::dequantize(blocks, expect.data(), 64);
+    BOOST_TEST(got == rounded(k), boost::test_tools::per_element());
     cache.read_value(1, 1, pos, got.data());
-    BOOST_TEST(got == expect, boost::test_tools::per_element());
+    BOOST_TEST(got == rounded(v), boost::test_tools::per_element());
   }
   BOOST_TEST(cache.bytes() == *kv_cache<quant::q8_0>::bytes_for(s, 40));
-  s.head_dim = 48;
-  BOOST_CHECK_THROW(kv_cache<quant::q8_0>(s, 40), invalid_argument);
+  BOOST_CHECK_THROW(kv_cache<quant::q8_0>(cache_shape(2, 2, 2, 48), 40), invalid_argument);
 }
 
 // A score far above the rest after many small ones: the rows summed before
 // it must be scaled down (exp(old max - new max)), or they would dominate.
 BOOST_AUTO_TEST_CASE(late_large_score) {
-  model_shape s;
-  s.num_layers = 1;
-  s.num_kv_heads = 1;
-  s.num_heads = 1;
-  s.head_dim = 16;
-  kv_cache<quant::f32> cache(s, 200);
+  kv_cache<quant::f32> cache(cache_shape(1, 1, 1, 16), 200);
   std::vector<float> k(16, 0.0f), v(16, 0.0f);
   for (std::size_t pos = 0; pos < 200; ++pos) {
     k[0] = pos == 150 ? 40.0f : 0.01f * static_cast<float>(pos % 7);
@@ -184,13 +183,8 @@ BOOST_AUTO_TEST_CASE(late_large_score) {
 // (here visibly, against values of 1e30), the ones under FLT_MIN may be
 // dropped (exp(-87) * 1e30 = 1.6e-8 each).
 BOOST_AUTO_TEST_CASE(weights_near_float_min) {
-  model_shape s;
-  s.num_layers = 1;
-  s.num_kv_heads = 1;
-  s.num_heads = 1;
-  s.head_dim = 16;
   const std::size_t length = 41;
-  kv_cache<quant::f32> cache(s, length);
+  kv_cache<quant::f32> cache(cache_shape(1, 1, 1, 16), length);
   std::vector<double> score(length);
   std::vector<float> k(16, 0.0f), v(16, 0.0f);
   for (std::size_t pos = 0; pos < length; ++pos) {
