@@ -88,9 +88,7 @@ void check_simd_tile() {
   const std::size_t cols = 1024, nb = cols / 32, tokens = std::max<std::size_t>(4, tile_tokens);
   quantized<F> w(16, cols, 21);
   std::vector<k::panel_block> panel(nb);
-  std::vector<std::uint8_t> u(cols);
-  std::vector<float> consts(2 * nb);
-  k::qdetail::unpack_panel(w.m, 0, 16, panel.data(), u.data(), consts.data(), consts.data() + nb);
+  k::qdetail::unpack_panel(w.m, 0, 16, panel.data());
   const auto x = random_activations(tokens * cols, 22);
   std::vector<k::q8_act> a(tokens * nb);
   for (std::size_t i = 0; i < a.size(); ++i) k::qdetail::quantize_q8(x.data() + 32 * i, a[i]);
@@ -133,6 +131,28 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(unpacked_values_decode_like_the_format, F, panel_f
     for (std::size_t j = 0; j < cols; ++j) wrong += scale[j / 32] * u[j] + offset[j / 32] != ref[j];
     BOOST_TEST(wrong == 0u, F::name << " row " << r);
   }
+}
+
+// unpack_panel against each row's own unpacking: 13 live rows (the rest
+// zero), and columns that end in a part of unpack_panel's 8-block chunk
+// where the format's blocks allow it (not the k-quants' 256).
+BOOST_AUTO_TEST_CASE_TEMPLATE(panel_holds_each_rows_unpacked_values, F, panel_formats) {
+  const std::size_t cols = F::block_elems == 32 ? 800 : 768, nb = cols / 32, live = 13;
+  quantized<F> w(20, cols, 41);
+  std::vector<k::panel_block> panel(nb);
+  k::qdetail::unpack_panel(w.m, 4, live, panel.data());
+  std::vector<std::uint8_t> u(cols);
+  std::vector<float> scale(nb), offset(nb);
+  std::size_t wrong = 0;
+  for (std::size_t r = 0; r < k::panel_rows; ++r) {
+    if (r < live) k::panel_unpack<F>::unpack(w.m.row(4 + r), nb, u.data(), scale.data(), offset.data());
+    for (std::size_t b = 0; b < nb; ++b) {
+      wrong += panel[b].scale[r] != (r < live ? scale[b] : 0.0f);
+      wrong += panel[b].offset[r] != (r < live ? offset[b] : 0.0f);
+      for (std::size_t j = 0; j < 32; ++j) wrong += panel[b].u[j / 4][r][j % 4] != (r < live ? u[32 * b + j] : 0);
+    }
+  }
+  BOOST_TEST(wrong == 0u, F::name);
 }
 
 BOOST_AUTO_TEST_CASE(int8_activations_match_the_scalar_reference) {

@@ -185,17 +185,11 @@ template <quant::block_format F>
   requires has_int8_panel<F>
 void one_panel(const matrix<F>& w, std::size_t r0, const q8_act* a, std::size_t n, float* y, const float* bias) {
   const std::size_t rows = w.rows(), nb = w.cols() / 32;
-  // Per thread, grown once: the panel and one row's unpacked values.
+  // Per thread, grown once.
   thread_local std::vector<panel_block> panel;
-  thread_local std::vector<std::uint8_t> row_u;
-  thread_local std::vector<float> row_consts;
-  if (panel.size() < nb) {
-    panel.resize(nb);
-    row_u.resize(32 * nb);
-    row_consts.resize(2 * nb);
-  }
+  if (panel.size() < nb) panel.resize(nb);
   const std::size_t live = std::min(panel_rows, rows - r0);
-  qdetail::unpack_panel(w, r0, live, panel.data(), row_u.data(), row_consts.data(), row_consts.data() + nb);
+  qdetail::unpack_panel(w, r0, live, panel.data());
   const auto run = [&]<std::size_t T>(std::size_t t0) {
     alignas(64) float out[T * panel_rows];
     qdetail::panel_tile<T>(panel.data(), nb, a + t0 * nb, nb, out);
