@@ -196,8 +196,6 @@ class kv_cache<quant::q8_0> {
 
   const float* keys(std::size_t layer, std::size_t head, std::size_t first, std::size_t count, float* scratch) const {
     const kernels::key_tile_tag d;
-    const kernels::hn::Rebind<std::int8_t, kernels::key_tile_tag> d8;
-    const kernels::hn::Rebind<std::int32_t, kernels::key_tile_tag> d32;
     const kernels::hn::Rebind<hwy::float16_t, kernels::key_tile_tag> dh;
     const std::int8_t* codes = key_codes_.data() + tile_offset(layer, head, first) * head_dim_;
     const auto* scales = reinterpret_cast<const hwy::float16_t*>(key_scales_.data() +
@@ -208,26 +206,20 @@ class kv_cache<quant::q8_0> {
         const auto scale = kernels::hn::PromoteTo(d, kernels::hn::LoadU(dh, scales + b * tile_));
         for (std::size_t j = 0; j < block; ++j, codes += tile_, out += tile_) {
           kernels::prefetch_to_l2(codes + count * tile_ * head_dim_);  // the next block's
-          const auto q = kernels::hn::PromoteTo(d32, kernels::hn::LoadU(d8, codes));
-          kernels::hn::StoreU(kernels::hn::Mul(kernels::hn::ConvertTo(d, q), scale), d, out);
+          widen_codes(codes, scale, out);
         }
       }
     return scratch;
   }
   const float* values(std::size_t layer, std::size_t head, std::size_t first, std::size_t count, float* scratch) const {
     const kernels::key_tile_tag d;
-    const kernels::hn::Rebind<std::int8_t, kernels::key_tile_tag> d8;
-    const kernels::hn::Rebind<std::int32_t, kernels::key_tile_tag> d32;
     const std::size_t N = kernels::hn::Lanes(d);
     const quant::q8_0::block* src = values_.data() + value_offset(layer, head, first);
     float* out = scratch;
     for (std::size_t b = 0; b < count * (head_dim_ / block); ++b) {
       kernels::prefetch_to_l2(src + count * (head_dim_ / block) + b);  // the next block's
       const auto scale = kernels::hn::Set(d, quant::f16::to_float(src[b].d));
-      for (std::size_t j = 0; j < block; j += N, out += N) {
-        const auto q = kernels::hn::PromoteTo(d32, kernels::hn::LoadU(d8, src[b].qs + j));
-        kernels::hn::StoreU(kernels::hn::Mul(kernels::hn::ConvertTo(d, q), scale), d, out);
-      }
+      for (std::size_t j = 0; j < block; j += N, out += N) widen_codes(src[b].qs + j, scale, out);
     }
     return scratch;
   }
@@ -243,6 +235,14 @@ class kv_cache<quant::q8_0> {
   }
 
  private:
+  // One vector of codes times `scale`, as f32.
+  static void widen_codes(const std::int8_t* codes, kernels::hn::Vec<kernels::key_tile_tag> scale, float* out) {
+    const kernels::key_tile_tag d;
+    const kernels::hn::Rebind<std::int8_t, kernels::key_tile_tag> d8;
+    const kernels::hn::Rebind<std::int32_t, kernels::key_tile_tag> d32;
+    const auto q = kernels::hn::PromoteTo(d32, kernels::hn::LoadU(d8, codes));
+    kernels::hn::StoreU(kernels::hn::Mul(kernels::hn::ConvertTo(d, q), scale), d, out);
+  }
   static std::size_t checked_head_dim(const model_shape& s) {
     if (s.head_dim % static_cast<std::int64_t>(block) != 0)
       throw invalid_argument("a q8_0 KV cache needs head_dim to be a multiple of 32; this model's is " +
