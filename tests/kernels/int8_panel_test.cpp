@@ -48,12 +48,13 @@ struct quantized {
   }
 };
 
-using panel_formats = std::tuple<q::q4_0, q::q5_0, q::q4_1, q::q5_1, q::q8_0, q::q4_k, q::q5_k>;
+using panel_formats = std::tuple<q::q4_0, q::q5_0, q::q4_1, q::q5_1, q::q8_0, q::q4_k, q::q5_k, q::q6_k>;
 
 // The SIMD tile, which only x86 builds compile (the preprocessor: the name
 // exists nowhere else).
-template <std::size_t T>
-void simd_panel_tile(const k::panel_block* p, std::size_t nb, const k::q8_act* a, std::size_t a_stride, float* out) {
+template <std::size_t T, std::size_t Groups>
+void simd_panel_tile(const k::panel_block_of<Groups>* p, std::size_t nb, const k::panel_act<Groups>* a,
+                     std::size_t a_stride, float* out) {
 #if defined(GLM4_INT8_PANEL)
   k::qdetail::panel_tile<T>(p, nb, a, a_stride, out);
 #endif
@@ -67,8 +68,9 @@ constexpr std::size_t tile_tokens = 1;
 
 // The SIMD tile at the sizes one_panel runs (1, 4, the target's own) against
 // the scalar tile.
-void check_tile_sizes(const std::vector<k::panel_block>& panel, const std::vector<k::q8_act>& a, std::size_t nb,
-                      float rel, std::string_view what) {
+template <std::size_t Groups>
+void check_tile_sizes(const std::vector<k::panel_block_of<Groups>>& panel, const std::vector<k::panel_act<Groups>>& a,
+                      std::size_t nb, float rel, std::string_view what) {
   const std::size_t tokens = a.size() / nb;
   std::vector<float> ref(tokens * 16);
   k::qdetail::panel_tile_reference(panel.data(), nb, a.data(), nb, tokens, ref.data());
@@ -87,48 +89,56 @@ template <class F>
 void check_simd_tile() {
   const std::size_t cols = 1024, nb = cols / 32, tokens = std::max<std::size_t>(4, tile_tokens);
   quantized<F> w(16, cols, 21);
-  std::vector<k::panel_block> panel(nb);
+  std::vector<k::panel_block_for<F>> panel(nb);
   k::qdetail::unpack_panel(w.m, 0, 16, panel.data());
   const auto x = random_activations(tokens * cols, 22);
-  std::vector<k::q8_act> a(tokens * nb);
+  std::vector<k::panel_act_for<F>> a(tokens * nb);
   for (std::size_t i = 0; i < a.size(); ++i) k::qdetail::quantize_q8(x.data() + 32 * i, a[i]);
   check_tile_sizes(panel, a, nb, 1e-5f, F::name);
 }
 
 // Every code at the target's largest and every activation at +-127 (one sign
 // per token, then alternating): the integer sums at their bounds, exact in
-// float (scale 1, offset 0).
+// float (scale g + 1 for group g, offset 0). Panels of two groups where the
+// target's tile takes them (q6_k's: AVX-512 VNNI).
+template <std::size_t Groups>
 void check_simd_tile_at_the_bounds() {
-  const std::size_t nb = 8, tokens = std::max<std::size_t>(4, tile_tokens);
-  std::vector<k::panel_block> panel(nb);
-  for (auto& block : panel) {
-    std::memset(block.u, static_cast<int>(k::panel_max_code), sizeof block.u);
-    std::fill_n(block.scale, 16, 1.0f);
-    std::fill_n(block.offset, 16, 0.0f);
-  }
-  std::vector<k::q8_act> a(tokens * nb);
-  for (std::size_t t = 0; t < tokens; ++t)
-    for (std::size_t b = 0; b < nb; ++b) {
-      auto& x = a[t * nb + b];
-      x.d = 1.0f;
-      x.dsum = 0.0f;
-      for (int j = 0; j < 32; ++j)
-        x.qs[j] = static_cast<std::int8_t>(t % 3 == 0 ? 127 : t % 3 == 1 ? -127 : j % 2 ? 127 : -127);
+  if constexpr (Groups == 1 || k::has_int8_panel<q::q6_k>) {
+    const std::size_t nb = 8, tokens = std::max<std::size_t>(4, tile_tokens);
+    std::vector<k::panel_block_of<Groups>> panel(nb);
+    for (auto& block : panel) {
+      std::memset(block.u, static_cast<int>(k::panel_max_code), sizeof block.u);
+      for (std::size_t g = 0; g < Groups; ++g) {
+        std::fill_n(block.scale[g], 16, static_cast<float>(g + 1));
+        std::fill_n(block.offset[g], 16, 0.0f);
+      }
     }
-  check_tile_sizes(panel, a, nb, 0.0f, "bounds");
+    std::vector<k::panel_act<Groups>> a(tokens * nb);
+    for (std::size_t t = 0; t < tokens; ++t)
+      for (std::size_t b = 0; b < nb; ++b) {
+        auto& x = a[t * nb + b];
+        x.d = 1.0f;
+        std::memset(&x.dsum, 0, sizeof x.dsum);
+        for (int j = 0; j < 32; ++j)
+          x.qs[j] = static_cast<std::int8_t>(t % 3 == 0 ? 127 : t % 3 == 1 ? -127 : j % 2 ? 127 : -127);
+      }
+    check_tile_sizes(panel, a, nb, 0.0f, "bounds");
+  }
 }
 }  // namespace
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(unpacked_values_decode_like_the_format, F, panel_formats) {
   const std::size_t cols = 512;
   quantized<F> w(3, cols, 11);
-  std::vector<float> ref(cols), scale(cols / 32), offset(cols / 32);
+  constexpr std::size_t group = 32 / k::panel_unpack<F>::groups;  // values per scale
+  std::vector<float> ref(cols), scale(cols / group), offset(cols / group);
   std::vector<std::uint8_t> u(cols);
   for (std::size_t r = 0; r < 3; ++r) {
     F::dequantize(w.m.row(r), ref.data(), cols);
     k::panel_unpack<F>::unpack(w.m.row(r), cols / 32, u.data(), scale.data(), offset.data());
     std::size_t wrong = 0;
-    for (std::size_t j = 0; j < cols; ++j) wrong += scale[j / 32] * u[j] + offset[j / 32] != ref[j];
+    for (std::size_t j = 0; j < cols; ++j) wrong += scale[j / group] * u[j] + offset[j / group] != ref[j];
+    wrong += *std::max_element(u.begin(), u.end()) > k::panel_unpack<F>::max_code;
     BOOST_TEST(wrong == 0u, F::name << " row " << r);
   }
 }
@@ -139,16 +149,19 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(unpacked_values_decode_like_the_format, F, panel_f
 BOOST_AUTO_TEST_CASE_TEMPLATE(panel_holds_each_rows_unpacked_values, F, panel_formats) {
   const std::size_t cols = F::block_elems == 32 ? 800 : 768, nb = cols / 32, live = 13;
   quantized<F> w(20, cols, 41);
-  std::vector<k::panel_block> panel(nb);
+  constexpr std::size_t groups = k::panel_unpack<F>::groups;
+  std::vector<k::panel_block_for<F>> panel(nb);
   k::qdetail::unpack_panel(w.m, 4, live, panel.data());
   std::vector<std::uint8_t> u(cols);
-  std::vector<float> scale(nb), offset(nb);
+  std::vector<float> scale(nb * groups), offset(nb * groups);
   std::size_t wrong = 0;
   for (std::size_t r = 0; r < k::panel_rows; ++r) {
     if (r < live) k::panel_unpack<F>::unpack(w.m.row(4 + r), nb, u.data(), scale.data(), offset.data());
     for (std::size_t b = 0; b < nb; ++b) {
-      wrong += panel[b].scale[r] != (r < live ? scale[b] : 0.0f);
-      wrong += panel[b].offset[r] != (r < live ? offset[b] : 0.0f);
+      for (std::size_t g = 0; g < groups; ++g) {
+        wrong += panel[b].scale[g][r] != (r < live ? scale[groups * b + g] : 0.0f);
+        wrong += panel[b].offset[g][r] != (r < live ? offset[groups * b + g] : 0.0f);
+      }
       for (std::size_t j = 0; j < 32; ++j) wrong += panel[b].u[j / 4][r][j % 4] != (r < live ? u[32 * b + j] : 0);
     }
   }
@@ -168,6 +181,16 @@ BOOST_AUTO_TEST_CASE(int8_activations_match_the_scalar_reference) {
     BOOST_TEST(std::memcmp(simd.qs, ref.qs, 32) == 0, "block " << b);
     for (int j = 0; j < 32; ++j)  // within half a step of the value
       BOOST_TEST(std::fabs(ref.d * ref.qs[j] - x[32 * b + j]) <= 0.5001f * ref.d);
+    // with the sums of the halves (q6_k's panels): the same values
+    k::q8_halves_act halves{};
+    k::qdetail::quantize_q8(x.data() + 32 * b, halves);
+    BOOST_TEST(halves.d == ref.d);
+    BOOST_TEST(std::memcmp(halves.qs, ref.qs, 32) == 0, "block " << b);
+    for (int h = 0; h < 2; ++h) {
+      int sum = 0;
+      for (int j = 16 * h; j < 16 * h + 16; ++j) sum += ref.qs[j];
+      BOOST_TEST(halves.dsum[h] == ref.d * static_cast<float>(sum));
+    }
   }
 }
 
@@ -178,7 +201,8 @@ BOOST_AUTO_TEST_CASE(simd_tile_matches_the_scalar_tile,
     if constexpr (k::has_int8_panel<F>) check_simd_tile<F>();
   };
   std::apply([&](auto... f) { (check(f), ...); }, panel_formats{});
-  check_simd_tile_at_the_bounds();
+  check_simd_tile_at_the_bounds<1>();
+  check_simd_tile_at_the_bounds<2>();
 }
 
 // Through matmul (runtime/matmul.hpp), whichever path the target takes for n >= 16.

@@ -22,13 +22,17 @@
 //   q8_0  u = q + 128,         scale = d,         offset = -128 d
 //   q4_k  u = q (nibble),      scale = d sc[s],   offset = -dmin mn[s]   (s = sub-block)
 //   q5_k  u = q (5 bits),      scale = d sc[s],   offset = -dmin mn[s]
+//   q6_k  u = q (6 bits),      scale = d sc[s],   offset = -32 d sc[s]   (s: 16 values)
 //
 // and with activations x[j] ~= da * a[j] (a int8, ggml's q8_0 scheme with an
 // f32 scale) and dsum = da * sum_j a[j], the block's contribution is
 //
 //   sum_j w[j] x[j] = (scale da) * isum + offset * dsum,   isum = sum_j u[j] a[j]
 //
-// isum is exact in int32 (|isum| <= 32 * 255 * 127 < 2^20). The activation
+// isum is exact in int32 (|isum| <= 32 * 255 * 127 < 2^20). q6_k's scale
+// changes every 16 values: its blocks carry two groups of scale and offset
+// (panel_block_of<2>), its activations the sums of both halves
+// (q8_halves_act), and the tile sums each half on its own.|isum| <= 32 * 255 * 127 < 2^20). The activation
 // rounding error (<= da / 2 = amax / 254 per value) is ggml's own: llama.cpp
 // quantizes activations the same way for these formats (q8_K, per 256
 // values, for the k-quants, which is coarser than this).
@@ -44,12 +48,14 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "glm4/kernels/activations/q8.hpp"
 #include "glm4/kernels/int_helpers.hpp"
 #include "glm4/kernels/q4_k/scales.hpp"
 #include "glm4/kernels/q5_0/dot_portable.hpp"
 #include "glm4/kernels/q5_k/dot_portable.hpp"
+#include "glm4/kernels/q6_k/dot_portable.hpp"
 #include "glm4/kernels/simd.hpp"
 #include "glm4/kernels/targets.hpp"
 #include "glm4/quant/matrix.hpp"
@@ -59,28 +65,46 @@
 #include "glm4/quant/q5_0.hpp"
 #include "glm4/quant/q5_1.hpp"
 #include "glm4/quant/q5_k.hpp"
+#include "glm4/quant/q6_k.hpp"
 #include "glm4/quant/q8_0.hpp"
 
 namespace glm4::inline GLM4_TARGET::kernels {
 
 inline constexpr std::size_t panel_rows = 16;
 
-// One 32-value block of a 16-row panel (see the layout above).
-struct alignas(64) panel_block {
+// One 32-value block of a 16-row panel (see the layout above), with Groups
+// scales and offsets per row: group g holds for values 32 / Groups * g
+// onwards (one group, or two for q6_k's sub-blocks of 16).
+template <std::size_t Groups>
+struct alignas(64) panel_block_of {
   std::uint8_t u[8][panel_rows][4];
-  float scale[panel_rows];
-  float offset[panel_rows];
+  float scale[Groups][panel_rows];
+  float offset[Groups][panel_rows];
 };
+using panel_block = panel_block_of<1>;
 static_assert(sizeof(panel_block) == 640);
 
+// The activations the tile meets a panel of Groups groups with: their sums
+// per group.
+template <std::size_t Groups>
+using panel_act = std::conditional_t<Groups == 1, q8_act, q8_halves_act>;
+
+inline float group_dsum(const q8_act& x, std::size_t) { return x.dsum; }
+inline float group_dsum(const q8_halves_act& x, std::size_t g) { return x.dsum[g]; }
+
 // Per format: unpack(w, nb32, u, scale, offset) writes a row's values as
-// u[32 b + j] and its block constants, for the row's nb32 blocks of 32;
-// max_code bounds u.
+// u[32 b + j] and its constants, groups per block of 32 (scale[groups * b +
+// g]), for the row's nb32 blocks of 32; max_code bounds u.
 template <quant::block_format F>
 struct panel_unpack;
 
+// The formats with one scale per 32 values or more.
+struct one_group_per_block {
+  static constexpr std::size_t groups = 1;
+};
+
 template <>
-struct panel_unpack<quant::q4_0> {
+struct panel_unpack<quant::q4_0> : one_group_per_block {
   static constexpr unsigned max_code = 15;
   static void unpack(const quant::q4_0::block* w, std::size_t nb, std::uint8_t* u, float* scale, float* offset) {
     for (std::size_t b = 0; b < nb; ++b, u += 32) {
@@ -92,7 +116,7 @@ struct panel_unpack<quant::q4_0> {
 };
 
 template <>
-struct panel_unpack<quant::q5_0> {
+struct panel_unpack<quant::q5_0> : one_group_per_block {
   static constexpr unsigned max_code = 31;
   static void unpack(const quant::q5_0::block* w, std::size_t nb, std::uint8_t* u, float* scale, float* offset) {
     for (std::size_t b = 0; b < nb; ++b, u += 32) {
@@ -105,7 +129,7 @@ struct panel_unpack<quant::q5_0> {
 };
 
 template <>
-struct panel_unpack<quant::q4_1> {
+struct panel_unpack<quant::q4_1> : one_group_per_block {
   static constexpr unsigned max_code = 15;
   static void unpack(const quant::q4_1::block* w, std::size_t nb, std::uint8_t* u, float* scale, float* offset) {
     for (std::size_t b = 0; b < nb; ++b, u += 32) {
@@ -117,7 +141,7 @@ struct panel_unpack<quant::q4_1> {
 };
 
 template <>
-struct panel_unpack<quant::q5_1> {
+struct panel_unpack<quant::q5_1> : one_group_per_block {
   static constexpr unsigned max_code = 31;
   static void unpack(const quant::q5_1::block* w, std::size_t nb, std::uint8_t* u, float* scale, float* offset) {
     for (std::size_t b = 0; b < nb; ++b, u += 32) {
@@ -130,7 +154,7 @@ struct panel_unpack<quant::q5_1> {
 };
 
 template <>
-struct panel_unpack<quant::q8_0> {
+struct panel_unpack<quant::q8_0> : one_group_per_block {
   static constexpr unsigned max_code = 255;
   static void unpack(const quant::q8_0::block* w, std::size_t nb, std::uint8_t* u, float* scale, float* offset) {
     for (std::size_t b = 0; b < nb; ++b, u += 32) {
@@ -163,7 +187,7 @@ void unpack_scale_min_panel(const Block* w, std::size_t nb32, std::uint8_t* u, f
 }  // namespace qdetail
 
 template <>
-struct panel_unpack<quant::q4_k> {
+struct panel_unpack<quant::q4_k> : one_group_per_block {
   static constexpr unsigned max_code = 15;
   static void unpack(const quant::q4_k::block* w, std::size_t nb32, std::uint8_t* u, float* scale, float* offset) {
     // chunk c (32 bytes): sub-block 2c in the low nibbles, 2c + 1 in the high
@@ -175,12 +199,33 @@ struct panel_unpack<quant::q4_k> {
 };
 
 template <>
-struct panel_unpack<quant::q5_k> {
+struct panel_unpack<quant::q5_k> : one_group_per_block {
   static constexpr unsigned max_code = 31;
   static void unpack(const quant::q5_k::block* w, std::size_t nb32, std::uint8_t* u, float* scale, float* offset) {
     qdetail::unpack_scale_min_panel(w, nb32, u, scale, offset, q5_k_kernels::unpack_chunk);
   }
 };
+
+template <>
+struct panel_unpack<quant::q6_k> {
+  static constexpr unsigned max_code = 63;
+  static constexpr std::size_t groups = 2;  // its sub-blocks of 16 values
+  static void unpack(const quant::q6_k::block* w, std::size_t nb32, std::uint8_t* u, float* scale, float* offset) {
+    for (std::size_t sb = 0; sb < nb32 / 8; ++sb, u += 256, scale += 16, offset += 16) {
+      q6_k_kernels::portable::codes_minus(w[sb], 0, reinterpret_cast<std::int8_t*>(u));
+      const float d = qdetail::half_to_float(w[sb].d);
+      for (std::size_t s = 0; s < 16; ++s) {
+        scale[s] = d * static_cast<float>(w[sb].scales[s]);  // 11 + 8 bits: exact
+        offset[s] = -32.0f * scale[s];
+      }
+    }
+  }
+};
+
+template <class F>
+using panel_block_for = panel_block_of<panel_unpack<F>::groups>;
+template <class F>
+using panel_act_for = panel_act<panel_unpack<F>::groups>;
 
 // The largest code a target's tile multiplies without overflow: vpdpbusd
 // sums in int32, any byte; vpmaddubsw's int16 sums of four groups hold
@@ -194,7 +239,10 @@ inline constexpr unsigned panel_max_code = int16_target == int16_family::avx512v
 // codes the target's tile takes (GLM4_INT8_PANEL); elsewhere prefill keeps
 // the formats' int16 tiles.
 template <class F>
-concept has_int8_panel = requires { panel_unpack<F>::unpack; } && panel_unpack<F>::max_code <= panel_max_code;
+concept has_int8_panel = requires {
+  panel_unpack<F>::unpack;
+}
+&&panel_unpack<F>::max_code <= panel_max_code;
 
 // Batches of fewer tokens than this skip the panel path: unpacking a panel
 // costs about as much as a few tokens' multiply-adds on it.
@@ -205,16 +253,16 @@ namespace qdetail {
 // Rows [r0, r0 + rows) (rows <= 16) of w into panel blocks p[0, nb32);
 // missing rows are zero (scale and offset 0: they add nothing). The rows go
 // through 8 blocks of 32 (256 values, one k-quant super-block) at a time,
-// all 16 of them before the next 8, so that the 8 panel blocks (5 KiB)
+// all 16 of them before the next 8, so that the 8 panel blocks (5-6 KiB)
 // are written whole from L1; a row at a time swept the whole panel (80 KiB
 // at 4096 columns, 270 KiB at 13696) once per row, 16 times over.
 template <quant::block_format F>
-void unpack_panel(const matrix<F>& w, std::size_t r0, std::size_t rows, panel_block* p) {
-  constexpr std::size_t chunk = 8;
+void unpack_panel(const matrix<F>& w, std::size_t r0, std::size_t rows, panel_block_for<F>* p) {
+  constexpr std::size_t chunk = 8, groups = panel_unpack<F>::groups;
   static_assert(chunk * 32 % F::block_elems == 0);
   const std::size_t nb = w.cols() / 32;
   std::uint8_t u[chunk * 32];
-  float scale[chunk], offset[chunk];
+  float scale[chunk * groups], offset[chunk * groups];
   for (std::size_t b0 = 0; b0 < nb; b0 += chunk) {
     const std::size_t m = std::min(chunk, nb - b0);
     for (std::size_t r = 0; r < panel_rows; ++r) {
@@ -222,29 +270,36 @@ void unpack_panel(const matrix<F>& w, std::size_t r0, std::size_t rows, panel_bl
         panel_unpack<F>::unpack(w.row(r0 + r) + b0 * 32 / F::block_elems, m, u, scale, offset);
       } else {
         std::memset(u, 0, sizeof u);
-        std::fill_n(scale, chunk, 0.0f);
-        std::fill_n(offset, chunk, 0.0f);
+        std::fill_n(scale, chunk * groups, 0.0f);
+        std::fill_n(offset, chunk * groups, 0.0f);
       }
       for (std::size_t b = 0; b < m; ++b) {
         for (std::size_t g = 0; g < 8; ++g) std::memcpy(p[b0 + b].u[g][r], u + 32 * b + 4 * g, 4);
-        p[b0 + b].scale[r] = scale[b];
-        p[b0 + b].offset[r] = offset[b];
+        for (std::size_t g = 0; g < groups; ++g) {
+          p[b0 + b].scale[g][r] = scale[groups * b + g];
+          p[b0 + b].offset[g][r] = offset[groups * b + g];
+        }
       }
     }
   }
 }
 
 // The tile's scalar reference: out[t * 16 + r] for T tokens (a + t * a_stride).
-inline void panel_tile_reference(const panel_block* p, std::size_t nb, const q8_act* a, std::size_t a_stride,
-                                 std::size_t T, float* out) {
+template <std::size_t Groups>
+void panel_tile_reference(const panel_block_of<Groups>* p, std::size_t nb, const panel_act<Groups>* a,
+                          std::size_t a_stride, std::size_t T, float* out) {
+  constexpr std::size_t values = 32 / Groups;  // per group
   for (std::size_t t = 0; t < T; ++t)
     for (std::size_t r = 0; r < panel_rows; ++r) {
       double sum = 0.0;
       for (std::size_t b = 0; b < nb; ++b) {
-        const q8_act& x = a[t * a_stride + b];
-        std::int32_t isum = 0;
-        for (std::size_t j = 0; j < 32; ++j) isum += p[b].u[j / 4][r][j % 4] * x.qs[j];
-        sum += static_cast<double>(p[b].scale[r] * x.d) * isum + static_cast<double>(p[b].offset[r]) * x.dsum;
+        const auto& x = a[t * a_stride + b];
+        for (std::size_t g = 0; g < Groups; ++g) {
+          std::int32_t isum = 0;
+          for (std::size_t j = values * g; j < values * (g + 1); ++j) isum += p[b].u[j / 4][r][j % 4] * x.qs[j];
+          sum += static_cast<double>(p[b].scale[g][r] * x.d) * isum +
+                 static_cast<double>(p[b].offset[g][r]) * group_dsum(x, g);
+        }
       }
       out[t * panel_rows + r] = static_cast<float>(sum);
     }

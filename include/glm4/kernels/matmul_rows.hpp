@@ -171,8 +171,10 @@ void gemv_rows(const matrix<F>& w, const typename dot_traits<F>::gemv_activation
 }
 
 #if defined(GLM4_INT8_PANEL)
-// The panel path's activations: one row of `cols` floats to q8 blocks.
-inline void prepare_panel_row(const float* x, q8_act* a, std::size_t cols) {
+// The panel path's activations: one row of `cols` floats to q8 blocks (with
+// the sums the format's panel wants: panel_act_for).
+template <class Act>
+void prepare_panel_row(const float* x, Act* a, std::size_t cols) {
   for (std::size_t b = 0; b < cols / 32; ++b) qdetail::quantize_q8(x + 32 * b, a[b]);
 }
 
@@ -183,10 +185,11 @@ inline void prepare_panel_row(const float* x, q8_act* a, std::size_t cols) {
 // columns.
 template <quant::block_format F>
   requires has_int8_panel<F>
-void one_panel(const matrix<F>& w, std::size_t r0, const q8_act* a, std::size_t n, float* y, const float* bias) {
+void one_panel(const matrix<F>& w, std::size_t r0, const panel_act_for<F>* a, std::size_t n, float* y,
+               const float* bias) {
   const std::size_t rows = w.rows(), nb = w.cols() / 32;
   // Per thread, grown once.
-  thread_local std::vector<panel_block> panel;
+  thread_local std::vector<panel_block_for<F>> panel;
   if (panel.size() < nb) panel.resize(nb);
   const std::size_t live = std::min(panel_rows, rows - r0);
   qdetail::unpack_panel(w, r0, live, panel.data());

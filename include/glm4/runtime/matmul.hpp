@@ -33,9 +33,10 @@ namespace detail {
 template <quant::block_format F>
 void panel_matmul(const matrix<F>& w, const float* x, std::size_t n, float* y, thread_pool& pool, const float* bias) {
   const std::size_t rows = w.rows(), cols = w.cols(), nb = cols / 32;
-  thread_local std::vector<kernels::q8_act> prepared;
+  using act = kernels::panel_act_for<F>;
+  thread_local std::vector<act> prepared;
   if (prepared.size() < n * nb) prepared.resize(n * nb);
-  kernels::q8_act* a = prepared.data();
+  act* a = prepared.data();
   pool.parallel_for(n, 1, [&](std::size_t begin, std::size_t end, std::size_t) {
     for (std::size_t i = begin; i < end; ++i) kernels::prepare_panel_row(x + i * cols, a + i * nb, cols);
   });

@@ -27,6 +27,16 @@ struct q8_act {
 };
 static_assert(sizeof(q8_act) == 40);
 
+// q8_act with the sum of each 16-value half, dsum[h] = d * sum of qs[16 h ..
+// 16 h + 15]: the panel activations of weights whose scale changes every 16
+// values (q6_k, int8_panel.hpp).
+struct q8_halves_act {
+  float d;
+  float dsum[2];
+  std::int8_t qs[32];
+};
+static_assert(sizeof(q8_halves_act) == 44);
+
 namespace qdetail {
 
 // Scalar int8 quantization of 32 values (the reference): d = amax / 127,
@@ -58,11 +68,12 @@ inline float absmax(const float* x, std::size_t n) {
 #endif
 }
 
-// qs = nearest (ties to even) of x * id for 32 values; returns their sum.
-inline int round_q8(const float* x, float id, std::int8_t* qs) {
+// qs = nearest (ties to even) of x * id for n values (a multiple of 16);
+// returns their sum.
+inline int round_q8(const float* x, float id, std::int8_t* qs, std::size_t n = 32) {
 #if HWY_TARGET == HWY_SCALAR
   int sum = 0;
-  for (int j = 0; j < 32; ++j) sum += qs[j] = static_cast<std::int8_t>(std::nearbyint(x[j] * id));
+  for (std::size_t j = 0; j < n; ++j) sum += qs[j] = static_cast<std::int8_t>(std::nearbyint(x[j] * id));
   return sum;
 #else
   const hn::CappedTag<float, 16> df;
@@ -71,7 +82,7 @@ inline int round_q8(const float* x, float id, std::int8_t* qs) {
   const std::size_t N = hn::Lanes(df);
   const auto vid = hn::Set(df, id);
   auto vsum = hn::Zero(di);
-  for (std::size_t j = 0; j < 32; j += N) {
+  for (std::size_t j = 0; j < n; j += N) {
     const auto q = hn::NearestInt(hn::Mul(hn::LoadU(df, x + j), vid));
     vsum = hn::Add(vsum, q);
     hn::StoreU(hn::DemoteTo(d8, q), d8, qs + j);
@@ -86,6 +97,14 @@ inline void quantize_q8(const float* x, q8_act& a) {
   const int sum = round_q8(x, amax != 0.0f ? 127.0f / amax : 0.0f, a.qs);
   a.d = amax / 127.0f;
   a.dsum = a.d * static_cast<float>(sum);
+}
+
+// quantize_q8 with the sums of the halves.
+inline void quantize_q8(const float* x, q8_halves_act& a) {
+  const float amax = absmax(x, 32);
+  const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+  a.d = amax / 127.0f;
+  for (std::size_t h = 0; h < 2; ++h) a.dsum[h] = a.d * static_cast<float>(round_q8(x + 16 * h, id, a.qs + 16 * h, 16));
 }
 
 }  // namespace qdetail

@@ -13,18 +13,19 @@
 namespace glm4::inline GLM4_TARGET::kernels::q6_k_kernels {
 
 struct portable {
-  // The 256 codes of a super-block minus 32, as int8.
+  // The 256 codes of a super-block minus `minus`, as int8: 32 for the signed
+  // values, 0 for the codes themselves (the prefill panel, int8_panel.hpp).
 #if HWY_TARGET == HWY_SCALAR
-  static void signed_codes(const block& w, std::int8_t q[256]) {
-    for (int v = 0; v < 256; ++v) q[v] = static_cast<std::int8_t>(code(w, v) - 32);
+  static void codes_minus(const block& w, std::int8_t minus, std::int8_t q[256]) {
+    for (int v = 0; v < 256; ++v) q[v] = static_cast<std::int8_t>(code(w, v) - minus);
   }
 #else
   // 16 at a time with Highway byte ops.
-  static void signed_codes(const block& w, std::int8_t q[256]) {
+  static void codes_minus(const block& w, std::int8_t minus, std::int8_t q[256]) {
     const hn::FixedTag<std::uint8_t, 16> du;
     const hn::FixedTag<std::int8_t, 16> di;
     const auto m4 = hn::Set(du, 15), m3 = hn::Set(du, 3);
-    const auto off = hn::Set(di, 32);
+    const auto off = hn::Set(di, minus);
     const auto store = [&](auto codes, int at) { hn::StoreU(hn::Sub(hn::BitCast(di, codes), off), di, q + at); };
     for (int h = 0; h < 2; ++h)
       for (int l = 0; l < 32; l += 16) {
@@ -45,7 +46,7 @@ struct portable {
     float sum = 0.0f;
     alignas(16) std::int8_t q[256];
     for (std::size_t b = 0; b < n / 256; ++b) {
-      signed_codes(w[b], q);
+      codes_minus(w[b], 32, q);
       float qsum = 0.0f;
       for (int s = 0; s < 16; ++s)
         qsum +=

@@ -1,5 +1,6 @@
 // The AVX2 tile of the int8 prefill panels (int8_panel.hpp; GLM4_QDOT_AVX2),
-// for codes of up to 5 bits (panel_max_code).
+// for codes of up to 5 bits (panel_max_code), and so for panels of one group
+// of scales (q6_k's two groups have 6-bit codes).
 //
 // A 256-bit register holds one group's four columns of 8 rows, so the tile
 // runs the panel's two 8-row halves one after the other. Per block, half and
@@ -55,7 +56,7 @@ inline void panel_half_tile(const panel_block* p, std::size_t nb, std::size_t ha
         isum[t] = g0 == 0 ? sums : _mm256_add_epi32(isum[t], sums);
       }
     }
-    const __m256 scale = _mm256_load_ps(p[b].scale + 8 * half), offset = _mm256_load_ps(p[b].offset + 8 * half);
+    const __m256 scale = _mm256_load_ps(p[b].scale[0] + 8 * half), offset = _mm256_load_ps(p[b].offset[0] + 8 * half);
 #pragma GCC unroll 16
     for (std::size_t t = 0; t < T; ++t) {
       const q8_act& x = a[t * a_stride + b];
