@@ -125,6 +125,30 @@ void check_simd_tile_at_the_bounds() {
     check_tile_sizes(panel, a, nb, 0.0f, "bounds");
   }
 }
+
+template <class F>
+void check_panel_rows(std::size_t live) {
+  const std::size_t cols = F::block_elems == 32 ? 800 : 768, nb = cols / 32;
+  quantized<F> w(20, cols, 41);
+  constexpr std::size_t groups = k::panel_unpack<F>::groups;
+  std::vector<k::panel_block_for<F>> panel(nb);
+  k::qdetail::unpack_panel(w.m, 4, live, panel.data());
+  std::vector<std::uint8_t> u(cols);
+  std::vector<float> scale(nb * groups), offset(nb * groups);
+  std::size_t wrong = 0;
+  for (std::size_t r = 0; r < k::panel_rows; ++r) {
+    if (r < live) k::panel_unpack<F>::unpack(w.m.row(4 + r), nb, u.data(), scale.data(), offset.data());
+    for (std::size_t b = 0; b < nb; ++b) {
+      for (std::size_t g = 0; g < groups; ++g) {
+        wrong += panel[b].scale[g][r] != (r < live ? scale[groups * b + g] : 0.0f);
+        wrong += panel[b].offset[g][r] != (r < live ? offset[groups * b + g] : 0.0f);
+      }
+      for (std::size_t j = 0; j < 32; ++j) wrong += panel[b].u[j / 4][r][j % 4] != (r < live ? u[32 * b + j] : 0);
+    }
+  }
+  BOOST_TEST(wrong == 0u, F::name << " live rows " << live);
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(unpacked_values_decode_like_the_format, F, panel_formats) {
@@ -144,28 +168,11 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(unpacked_values_decode_like_the_format, F, panel_f
 }
 
 // unpack_panel against each row's own unpacking: 13 live rows (the rest
-// zero), and columns that end in a part of unpack_panel's 8-block chunk
-// where the format's blocks allow it (not the k-quants' 256).
+// zero) and 16 (where a target has a whole-panel unpacker, it runs), and
+// columns that end in a part of unpack_panel's 8-block chunk where the
+// format's blocks allow it (not the k-quants' 256).
 BOOST_AUTO_TEST_CASE_TEMPLATE(panel_holds_each_rows_unpacked_values, F, panel_formats) {
-  const std::size_t cols = F::block_elems == 32 ? 800 : 768, nb = cols / 32, live = 13;
-  quantized<F> w(20, cols, 41);
-  constexpr std::size_t groups = k::panel_unpack<F>::groups;
-  std::vector<k::panel_block_for<F>> panel(nb);
-  k::qdetail::unpack_panel(w.m, 4, live, panel.data());
-  std::vector<std::uint8_t> u(cols);
-  std::vector<float> scale(nb * groups), offset(nb * groups);
-  std::size_t wrong = 0;
-  for (std::size_t r = 0; r < k::panel_rows; ++r) {
-    if (r < live) k::panel_unpack<F>::unpack(w.m.row(4 + r), nb, u.data(), scale.data(), offset.data());
-    for (std::size_t b = 0; b < nb; ++b) {
-      for (std::size_t g = 0; g < groups; ++g) {
-        wrong += panel[b].scale[g][r] != (r < live ? scale[groups * b + g] : 0.0f);
-        wrong += panel[b].offset[g][r] != (r < live ? offset[groups * b + g] : 0.0f);
-      }
-      for (std::size_t j = 0; j < 32; ++j) wrong += panel[b].u[j / 4][r][j % 4] != (r < live ? u[32 * b + j] : 0);
-    }
-  }
-  BOOST_TEST(wrong == 0u, F::name);
+  for (const std::size_t live : {std::size_t{13}, k::panel_rows}) check_panel_rows<F>(live);
 }
 
 BOOST_AUTO_TEST_CASE(int8_activations_match_the_scalar_reference) {

@@ -227,6 +227,19 @@ using panel_block_for = panel_block_of<panel_unpack<F>::groups>;
 template <class F>
 using panel_act_for = panel_act<panel_unpack<F>::groups>;
 
+// A target's own unpacking of a whole panel (16 live rows), where it has
+// one: unpack(w, r0, p) writes what unpack_panel's row path (below, its
+// reference) writes. On AVX-512 VNNI every format's (the row path's
+// unpacking, its stores transposed in registers:
+// x86/panel_unpack_avx512.hpp) and q4_k's own (q4_k/panel_avx512vnni.hpp).
+template <quant::block_format F>
+struct whole_panel_unpack;
+
+template <class F>
+concept has_whole_panel_unpack = requires(const matrix<F>& w, panel_block_for<F>* p) {
+  whole_panel_unpack<F>::unpack(w, std::size_t{}, p);
+};
+
 // The largest code a target's tile multiplies without overflow: vpdpbusd
 // sums in int32, any byte; vpmaddubsw's int16 sums of four groups hold
 // 4 * 2 * 31 * 127 < 2^15, codes of up to 5 bits (q8_0 stays on AVX2's int16
@@ -239,10 +252,7 @@ inline constexpr unsigned panel_max_code = int16_target == int16_family::avx512v
 // codes the target's tile takes (GLM4_INT8_PANEL); elsewhere prefill keeps
 // the formats' int16 tiles.
 template <class F>
-concept has_int8_panel = requires {
-  panel_unpack<F>::unpack;
-}
-&&panel_unpack<F>::max_code <= panel_max_code;
+concept has_int8_panel = requires { panel_unpack<F>::unpack; } && panel_unpack<F>::max_code <= panel_max_code;
 
 // Batches of fewer tokens than this skip the panel path: unpacking a panel
 // costs about as much as a few tokens' multiply-adds on it.
@@ -258,6 +268,8 @@ namespace qdetail {
 // at 4096 columns, 270 KiB at 13696) once per row, 16 times over.
 template <quant::block_format F>
 void unpack_panel(const matrix<F>& w, std::size_t r0, std::size_t rows, panel_block_for<F>* p) {
+  if constexpr (has_whole_panel_unpack<F>)
+    if (rows == panel_rows) return whole_panel_unpack<F>::unpack(w, r0, p);
   constexpr std::size_t chunk = 8, groups = panel_unpack<F>::groups;
   static_assert(chunk * 32 % F::block_elems == 0);
   const std::size_t nb = w.cols() / 32;
@@ -310,6 +322,8 @@ void panel_tile_reference(const panel_block_of<Groups>* p, std::size_t nb, const
 
 #if defined(GLM4_QDOT_AVX512VNNI)
 #include "glm4/kernels/x86/panel_tile_avx512vnni.hpp"
+#include "glm4/kernels/x86/panel_unpack_avx512.hpp"
+#include "glm4/kernels/q4_k/panel_avx512vnni.hpp"
 #elif defined(GLM4_QDOT_AVX2)
 #include "glm4/kernels/x86/panel_tile_avx2.hpp"
 #endif
