@@ -3,8 +3,9 @@
 // bound by streaming the weights) and prefill (n = 64, where each weight tile
 // is reused from cache and arithmetic should dominate), with int8 and int16
 // activations for the integer formats; the elementwise kernels at the
-// hidden and FFN widths; and decode's attention over a KV cache of each
-// format at several depths.
+// hidden and FFN widths; decode's attention over a KV cache of each
+// format at several depths; and the rate of vpdpbusd, the integer peak the
+// prefill panels are measured against.
 //
 //   glm4_kernels_bench --benchmark_filter='matmul/q4_0/.*/n:1/'
 //
@@ -13,6 +14,10 @@
 // bandwidth; FLOP/s counts 2 rows cols n.
 // Times are wall-clock (the thread pool's workers are not the timed thread).
 #include <benchmark/benchmark.h>
+
+#if defined(__AVX512VNNI__)
+#include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <cstddef>
@@ -220,6 +225,31 @@ void attention(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * positions));
 }
 
+// ---- the machine's integer peak --------------------------------------------
+
+// vpdpbusd's rate, what the AVX-512 VNNI prefill panel's tile is made of:
+// 16 independent accumulators (enough to hide its latency on every port that
+// runs it) of 64 multiply-adds per instruction, on each benchmark thread.
+// GOP/s counts 2 operations per multiply-add, over all threads (Threads(2):
+// both cores), as prefill's integer GOP/s in docs/performance.md does.
+void vnni_peak(benchmark::State& state) {
+#if defined(__AVX512VNNI__)
+  constexpr int chains = 16, steps = 1024;
+  __m512i acc[chains];
+  for (auto& a : acc) a = _mm512_setzero_si512();
+  const __m512i u = _mm512_set1_epi32(0x01020304), s = _mm512_set1_epi32(0x05060708);
+  for (auto _ : state) {
+    for (int i = 0; i < steps; ++i)
+      for (auto& a : acc) a = _mm512_dpbusd_epi32(a, u, s);
+    for (auto& a : acc) benchmark::DoNotOptimize(a);
+  }
+  state.counters["GOP/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * steps * chains * 64 * 2,
+                                               benchmark::Counter::kIsRate);
+#else
+  state.SkipWithError("skipped: built without AVX-512 VNNI");
+#endif
+}
+
 }  // namespace
 
 BENCHMARK(rms_norm)->ArgName("n")->Arg(4096)->Arg(13696);
@@ -228,3 +258,4 @@ BENCHMARK(silu_mul)->ArgName("n")->Arg(4096)->Arg(13696);
 BENCHMARK_TEMPLATE(attention, q::f32)->ArgName("positions")->Arg(512)->Arg(4096)->Arg(16384)->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(attention, q::f16)->ArgName("positions")->Arg(512)->Arg(4096)->Arg(16384)->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(attention, q::q8_0)->ArgName("positions")->Arg(512)->Arg(4096)->Arg(16384)->Unit(benchmark::kMillisecond);
+BENCHMARK(vnni_peak)->Threads(1)->Threads(2)->UseRealTime();
