@@ -1,7 +1,7 @@
 // Whole 16-row prefill panels (int8_panel.hpp) of any format on AVX-512 VNNI
 // (GLM4_QDOT_AVX512VNNI): the panel unpack_panel's row path writes, with its
 // stores transposed in registers. The row path stores each row's values four
-// bytes at a time into the panel's 16-row columns (128 scalar stores per
+// bytes at a time into the panel's 16-row columns (64 scalar stores per
 // row and 256 values); here the 16 rows are unpacked by panel_unpack<F>
 // into a row-major buffer in L1, 8 blocks of 32 at a time, and each block's
 // 16 x 32 codes, and the 16 x 8 scales and offsets, become 64-byte stores
