@@ -32,7 +32,7 @@
 // isum is exact in int32 (|isum| <= 32 * 255 * 127 < 2^20). q6_k's scale
 // changes every 16 values: its blocks carry two groups of scale and offset
 // (panel_block_of<2>), its activations the sums of both halves
-// (q8_halves_act), and the tile sums each half on its own.|isum| <= 32 * 255 * 127 < 2^20). The activation
+// (q8_halves_act), and the tile sums each half on its own. The activation
 // rounding error (<= da / 2 = amax / 254 per value) is ggml's own: llama.cpp
 // quantizes activations the same way for these formats (q8_K, per 256
 // values, for the k-quants, which is coarser than this).
