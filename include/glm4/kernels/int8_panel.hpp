@@ -229,9 +229,9 @@ using panel_act_for = panel_act<panel_unpack<F>::groups>;
 
 // A target's own unpacking of a whole panel (16 live rows), where it has
 // one: unpack(w, r0, p) writes what unpack_panel's row path (below, its
-// reference) writes. On AVX-512 VNNI every format's (the row path's
-// unpacking, its stores transposed in registers:
-// x86/panel_unpack_avx512.hpp) and q4_k's own (q4_k/panel_avx512vnni.hpp).
+// reference) writes. On x86 every format's (the row path's unpacking,
+// its stores transposed in registers: x86/whole_panel.hpp) and on AVX-512
+// VNNI q4_k's own (q4_k/panel_avx512vnni.hpp).
 template <quant::block_format F>
 struct whole_panel_unpack;
 
@@ -322,8 +322,10 @@ void panel_tile_reference(const panel_block_of<Groups>* p, std::size_t nb, const
 
 #if defined(GLM4_QDOT_AVX512VNNI)
 #include "glm4/kernels/x86/panel_tile_avx512vnni.hpp"
-#include "glm4/kernels/x86/panel_unpack_avx512.hpp"
 #include "glm4/kernels/q4_k/panel_avx512vnni.hpp"
 #elif defined(GLM4_QDOT_AVX2)
 #include "glm4/kernels/x86/panel_tile_avx2.hpp"
+#endif
+#if defined(GLM4_INT8_PANEL)
+#include "glm4/kernels/x86/whole_panel.hpp"
 #endif

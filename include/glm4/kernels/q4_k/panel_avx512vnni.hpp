@@ -4,7 +4,7 @@
 // panel column's nibbles, of all 16 rows, are one vector AND; the scales
 // and mins are unpacked as unpack_q4_k_scales does, on 16 rows' dwords at
 // once. q4_k is most of a Q4_K_M file: this is 2.7x the generic whole
-// panel (x86/panel_unpack_avx512.hpp, which unpacks each row into a buffer
+// panel (x86/whole_panel.hpp, which unpacks each row into a buffer
 // first) and 5.5x the row path (4096 x 4096: 0.6, 1.7, 3.5 ms).
 #pragma once
 

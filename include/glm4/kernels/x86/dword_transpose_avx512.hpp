@@ -1,7 +1,8 @@
 // Transposes of 16 rows' dwords into vectors of one dword from each row, for
-// the whole-panel unpackers of the int8 prefill panels (int8_panel.hpp;
-// GLM4_QDOT_AVX512VNNI): a panel wants each four-value column of 16 rows in
-// one vector, the formats store each row's values together.
+// the whole-panel unpackers of the int8 prefill panels (int8_panel.hpp) on
+// AVX-512 VNNI (GLM4_QDOT_AVX512VNNI): a panel wants each four-value column
+// of 16 rows in one vector, the formats store each row's values together.
+// x86/dword_transpose_avx2.hpp is AVX2's.
 #pragma once
 
 #include <immintrin.h>
@@ -59,6 +60,14 @@ inline void transpose_16x8_dwords(const std::uint8_t* p, std::size_t stride, __m
     out[j] = _mm512_permutex2var_epi64(s[j], low, s[j + 4]);
     out[j + 4] = _mm512_permutex2var_epi64(s[j], high, s[j + 4]);
   }
+}
+
+// columns[c] (64 bytes) = dword c of each of the 16 rows of 32 bytes at p +
+// r * stride: a panel's column of four values (x86/whole_panel.hpp).
+inline void store_columns_16x8(const std::uint8_t* p, std::size_t stride, std::uint8_t* const columns[8]) {
+  __m512i out[8];
+  transpose_16x8_dwords(p, stride, out);
+  for (std::size_t c = 0; c < 8; ++c) _mm512_store_si512(columns[c], out[c]);
 }
 
 }  // namespace glm4::inline GLM4_TARGET::kernels::qdetail
