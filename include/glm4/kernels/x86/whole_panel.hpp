@@ -42,8 +42,8 @@ struct whole_panel_unpack {
       for (std::size_t r = 0; r < panel_rows; ++r)
         panel_unpack<F>::unpack(w.row(r0 + r) + b0 * 32 / F::block_elems, m, u[r], scale[r], offset[r]);
       for (std::size_t b = 0; b < m; ++b) {
-        std::uint8_t* const columns[8] = {p[b0 + b].u[0][0], p[b0 + b].u[1][0], p[b0 + b].u[2][0], p[b0 + b].u[3][0],
-                                          p[b0 + b].u[4][0], p[b0 + b].u[5][0], p[b0 + b].u[6][0], p[b0 + b].u[7][0]};
+        std::uint8_t* columns[8];
+        for (std::size_t c = 0; c < 8; ++c) columns[c] = p[b0 + b].u[c][0];
         qdetail::store_columns_16x8(u[0] + 32 * b, sizeof u[0], columns);
       }
       store_constants(scale, &panel_block_for<F>::scale, p + b0, m);
