@@ -132,6 +132,10 @@ void random_blocks(std::span<std::byte> bytes, wyrand& rng) {
       } else if constexpr (F::type == ggml_type::q6_k) {
         for (auto& s : b[i].scales) s = static_cast<std::int8_t>(1 + (static_cast<std::uint8_t>(s) & 15));
         b[i].d = h(0.7e-4f, 1.6e-4f);  // d sc (q - 32): std ~18.5 d sc
+      } else if constexpr (F::type == ggml_type::iq4_nl) {
+        b[i].d = h(1.8e-4f, 4.2e-4f);  // d level: std ~67 d
+      } else if constexpr (F::type == ggml_type::iq4_xs) {
+        b[i].d = h(1.0e-5f, 2.2e-5f);  // d (ls - 32) level, 6-bit ls: std ~1250 d
       } else {
         static_assert(sizeof(F) == 0, "no random generator for this format");
       }

@@ -77,13 +77,16 @@ BOOST_AUTO_TEST_CASE(decoding_matches_gguf_py_bit_for_bit) {
     BOOST_TEST(types_checked.contains(type), q::type_name(type) << " was never checked against gguf-py");
 }
 
-// llama-quantize (ggml's quantize_row_*_ref, no importance matrix) and
-// gguf-py's Q8_0 encoder produced these files from the same weights the F16
-// file holds exactly; re-encoding the F16 tensors must give identical bytes.
+// llama-quantize (ggml's quantize_row_*_ref, or quantize_iq4_nl / _xs, no
+// importance matrix) and gguf-py's Q8_0 encoder produced these files from the
+// same weights the F16 file holds exactly; re-encoding the F16 tensors must
+// give identical bytes. (The IQ4 files: `llama-quantize glm4-small-F16.gguf
+// glm4-small-IQ4_NL.gguf IQ4_NL`, llama.cpp d32676d77; their output is Q6_K.)
 BOOST_AUTO_TEST_CASE(encoding_matches_llama_cpp_byte_for_byte) {
   const auto source = open_fixture("glm4-small-F16");
   std::set<q::ggml_type> types_checked;
-  for (const auto& name : {"glm4-small-Q8_0", "glm4-small-Q4_0", "glm4-small-Q4_K_M", "glm4-small-Q6_K"}) {
+  for (const auto& name : {"glm4-small-Q8_0", "glm4-small-Q4_0", "glm4-small-Q4_K_M", "glm4-small-Q6_K",
+                           "glm4-small-IQ4_NL", "glm4-small-IQ4_XS"}) {
     const auto f = open_fixture(name);
     for (const auto& t : f->tensors()) {
       if (t.type == q::ggml_type::f32) continue;
@@ -101,7 +104,7 @@ BOOST_AUTO_TEST_CASE(encoding_matches_llama_cpp_byte_for_byte) {
       types_checked.insert(t.type);
     }
   }
-  BOOST_TEST(types_checked.size() == 4u);  // q8_0, q4_0, q4_k, q6_k
+  BOOST_TEST(types_checked.size() == 6u);  // q8_0, q4_0, q4_k, q6_k, iq4_nl, iq4_xs
 }
 
 // q8_0 and q4_0 blocks from the files survive decode + re-encode unchanged.

@@ -83,6 +83,8 @@ void check_every_type() {
   check_both_outputs<file_types::q4_k, Shape>("q4_k_m");
   check_both_outputs<file_types::q5_k, Shape>("q5_k_s");
   check_both_outputs<file_types::q5_k, Shape>("q5_k_m");
+  check_both_outputs<file_types::iq4_nl, Shape>("iq4_nl");
+  check_both_outputs<file_types::iq4_xs, Shape>("iq4_xs");
 }
 
 }  // namespace
@@ -92,6 +94,7 @@ BOOST_AUTO_TEST_CASE(rows_that_are_no_whole_blocks_fall_back_as_llama_quantize_d
   BOOST_TEST(stored(g::q4_k, 13696) == "q5_0");  // GLM-4-9B's ffn_down
   BOOST_TEST(stored(g::q5_k, 13696) == "q5_1");
   BOOST_TEST(stored(g::q6_k, 13696) == "q8_0");
+  BOOST_TEST(stored(g::iq4_xs, 13696) == "iq4_nl");
   BOOST_TEST(stored(g::q4_k, 23040) == "q4_k");  // GLM-4-32B's: 90 blocks of 256
   BOOST_TEST(stored(g::q4_0, 13696) == "q4_0");
   BOOST_TEST(stored(g::q4_k, 48) == "f16");  // not even 32-value blocks

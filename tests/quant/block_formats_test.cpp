@@ -99,7 +99,10 @@ BOOST_AUTO_TEST_CASE(block_sizes_are_ggmls) {
   BOOST_TEST(q::type_name(static_cast<q::ggml_type>(7)) == "q5_1");
   BOOST_TEST(q::traits_of(q::ggml_type::q5_1).block_elems == 32u);
   BOOST_TEST(q::traits_of(q::ggml_type::q5_1).block_bytes == 24u);
-  BOOST_TEST(q::type_name(static_cast<q::ggml_type>(23)) == "ggml type 23");
+  BOOST_TEST(q::block_bytes<q::iq4_nl> == 18u);
+  BOOST_TEST(q::block_bytes<q::iq4_xs> == 136u);
+  BOOST_TEST(q::type_name(static_cast<q::ggml_type>(23)) == "iq4_xs");
+  BOOST_TEST(q::type_name(static_cast<q::ggml_type>(21)) == "ggml type 21");
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(all_zero_blocks_stay_zero, F, quantized_formats) {
@@ -129,6 +132,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(round_trip_error_is_bounded, F, quantized_formats)
                   : std::is_same_v<F, q::q4_k> ? bound{0.1, 0.08}
                   : std::is_same_v<F, q::q5_k> ? bound{0.05, 0.045}
                   : std::is_same_v<F, q::q6_k> ? bound{0.025, 0.022}
+                  : std::is_same_v<F, q::iq4_nl> ? bound{0.13, 0.08}
+                  : std::is_same_v<F, q::iq4_xs> ? bound{0.1, 0.08}
                                                : bound{0, 0};
   const double worst = worst_relative_error(x, y, F::block_elems);
   const double rms = rms_relative_error(x, y);
@@ -216,6 +221,41 @@ BOOST_AUTO_TEST_CASE(q4_1_and_q5_0_layouts) {
   BOOST_TEST(y50[2] == 0.25f * (31 - 16));
   BOOST_TEST(y50[18] == 0.25f * (20 - 16));
   BOOST_TEST(y50[0] == 0.25f * -16);
+}
+
+BOOST_AUTO_TEST_CASE(iq4_nl_and_iq4_xs_layouts) {
+  const auto& levels = q::nonlinear_4bit::levels;
+  q::iq4_nl::block nl{};
+  nl.d = q::f16::from_float(0.5f);
+  nl.qs[3] = 0xa3;  // value 3 -> code 3, value 19 -> code 10
+  const auto y = decode<q::iq4_nl>({nl});
+  BOOST_TEST(y[3] == 0.5f * -65);
+  BOOST_TEST(y[19] == 0.5f * 25);
+  BOOST_TEST(y[0] == 0.5f * -127);
+
+  // Sub-block 5: low scale bits in the high nibble of scales_l[2], high bits
+  // in bits 10-11 of scales_h; its codes are bytes 80 .. 95.
+  q::iq4_xs::block xs{};
+  xs.d = q::f16::from_float(0.25f);
+  for (auto& l : xs.scales_l) l = 0x00;
+  xs.scales_l[2] = 0x70;
+  xs.scales_h = 0x3 << 10;      // sub-block 5: ls = 0x37 = 55 -> 23; the others ls 0 -> -32
+  xs.qs[16 * 5 + 2] = 0xf1;    // value 160 + 2 -> code 1, 160 + 18 -> code 15
+  const auto yx = decode<q::iq4_xs>({xs});
+  BOOST_TEST(yx[160 + 2] == 0.25f * 23 * levels[1]);
+  BOOST_TEST(yx[160 + 18] == 0.25f * 23 * levels[15]);
+  BOOST_TEST(yx[0] == 0.25f * -32 * levels[0]);
+  BOOST_TEST(q::iq4_xs::sub_scale(xs, 4) == -32);
+}
+
+// iq4_xs: d = -(the sub-block scale of largest magnitude) / 32, so that
+// sub-block stores -32 (ls 0) and every other fits in [-32, 31].
+BOOST_AUTO_TEST_CASE(iq4_xs_scales_against_the_largest_sub_block) {
+  for (const auto& b : encode<q::iq4_xs>(gaussian(256 * 16, 9, 0.02f))) {
+    int smallest = 31;
+    for (int s = 0; s < 8; ++s) smallest = std::min(smallest, q::iq4_xs::sub_scale(b, s));
+    BOOST_TEST(smallest == -32);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(q5_1_layout) {

@@ -52,6 +52,10 @@ inline std::uint32_t llama_file_type(quant::ggml_type type) {
       return 16;  // Q5_K_S
     case t::q6_k:
       return 18;
+    case t::iq4_nl:
+      return 25;
+    case t::iq4_xs:
+      return 30;
     case t::bf16:
       return 32;
     default:
@@ -123,13 +127,17 @@ inline quant::ggml_type weight_type(const quantize_rules& r, std::string_view ca
 // The type a weight whose rows are `cols` values wide is stored in when the
 // rules pick `t`: t if its rows are whole blocks of t, else llama.cpp's
 // tensor_type_fallback (GLM-4-9B's ffn_down, 13696 wide: q4_k -> q5_0,
-// q5_k -> q5_1, q6_k -> q8_0), f16 where that does not fit either. The
-// K-quant file types (model/file_types.hpp) hold these fallbacks in place.
+// q5_k -> q5_1, q6_k -> q8_0, iq4_xs -> iq4_nl), f16 where that does not fit
+// either. The file types of model/file_types.hpp hold these fallbacks in place.
 inline quant::ggml_type stored_type(quant::ggml_type t, std::int64_t cols) {
   using g = quant::ggml_type;
   const auto fits = [&](g u) { return cols % static_cast<std::int64_t>(quant::traits_of(u).block_elems) == 0; };
   if (fits(t)) return t;
-  const g fallback = t == g::q4_k ? g::q5_0 : t == g::q5_k ? g::q5_1 : t == g::q6_k ? g::q8_0 : g::f16;
+  const g fallback = t == g::q4_k     ? g::q5_0
+                     : t == g::q5_k   ? g::q5_1
+                     : t == g::q6_k   ? g::q8_0
+                     : t == g::iq4_xs ? g::iq4_nl
+                                      : g::f16;
   return fits(fallback) ? fallback : g::f16;
 }
 

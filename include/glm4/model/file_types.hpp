@@ -87,6 +87,21 @@ struct q5_k {
   using scheme = detail::k_mix<quant::q5_k, weights::any_of<quant::q5_k, quant::q5_1, quant::q6_k, quant::q8_0>,
                                 weights::any_of<quant::q5_k, quant::q6_k, quant::q5_1, quant::q8_0>>;
 };
+// IQ4_NL and IQ4_XS. Without an importance matrix llama-quantize gives
+// attn_v Q5_K where a KV head serves 4 or more query heads (GLM-4: 16) and
+// the first eighth of the layers' ffn_down Q5_K (falling back to Q5_1);
+// IQ4_XS's own fallback is IQ4_NL, so its files hold both.
+struct iq4_nl {
+  static constexpr std::string_view name = "IQ4_NL";
+  using scheme = detail::k_mix<quant::iq4_nl, weights::any_of<quant::iq4_nl, quant::q6_k, quant::q8_0>,
+                               weights::any_of<quant::iq4_nl, quant::q5_k, quant::q5_1>>;
+};
+struct iq4_xs {
+  static constexpr std::string_view name = "IQ4_XS";
+  using scheme =
+      detail::k_mix<quant::iq4_xs, weights::any_of<quant::iq4_xs, quant::iq4_nl, quant::q6_k, quant::q8_0>,
+                    weights::any_of<quant::iq4_xs, quant::iq4_nl, quant::q5_k, quant::q5_1>>;
+};
 struct q6_k {
   static constexpr std::string_view name = "Q6_K";
   using role = weights::any_of<quant::q6_k, quant::q8_0>;
@@ -115,7 +130,7 @@ using glm130b = list<f16, bf16, f32, int8, int4>;
 // float types a converter writes. The first that holds a file in place wins,
 // so a type comes before the wider mixes that would also hold its files
 // (Q6_K before Q5_K and Q4_K, which accept Q6_K tensors).
-using all = list<bf16, f16, f32, q8_0, q6_k, q4_0, q4_1, q5_0, q5_k, q4_k>;
+using all = list<bf16, f16, f32, q8_0, q6_k, q4_0, q4_1, q5_0, q5_k, q4_k, iq4_nl, iq4_xs>;
 
 // The name of the first file type in `types` whose scheme is S; empty if none.
 template <weights::weight_scheme S, file_type... Ts>

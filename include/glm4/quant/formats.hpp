@@ -12,6 +12,8 @@
 #include "glm4/quant/block_format.hpp"
 #include "glm4/quant/f16.hpp"
 #include "glm4/quant/f32.hpp"
+#include "glm4/quant/iq4_nl.hpp"
+#include "glm4/quant/iq4_xs.hpp"
 #include "glm4/quant/q4_0.hpp"
 #include "glm4/quant/q4_1.hpp"
 #include "glm4/quant/q4_k.hpp"
@@ -30,7 +32,8 @@ struct format_list {};
 // TYPE names, make_random_gguf, the kernel benchmark, the block format tests)
 // derives from it, through for_each_format, format_names or the list itself,
 // so a format added here is known to all of them.
-using known_formats = format_list<f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k>;
+using known_formats = format_list<f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k,
+                                 iq4_nl, iq4_xs>;
 
 // Calls `visit.template operator()<F>()` for every known format, in order.
 template <class Visitor>
