@@ -48,7 +48,7 @@ struct quantized {
   }
 };
 
-using panel_formats = std::tuple<q::q4_0, q::q5_0, q::q4_1, q::q5_1, q::q8_0, q::q4_k, q::q5_k, q::q6_k>;
+using panel_formats = std::tuple<q::q4_0, q::q5_0, q::q4_1, q::q5_1, q::q8_0, q::q4_k, q::q5_k, q::q6_k, q::iq4_nl, q::iq4_xs>;
 
 // The SIMD tile, which only x86 builds compile (the preprocessor: the name
 // exists nowhere else).

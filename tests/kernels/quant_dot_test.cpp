@@ -143,7 +143,7 @@ extremes<F> extreme_rows() {
   const std::size_t n = extremes<F>::n;
   std::vector<typename F::block> w(n / F::block_elems);
   std::memset(w.data(), 0, w.size() * sizeof w[0]);
-  std::int16_t x = -32767;  // codes 0 decode to the most negative value (q4_0, q5_0, q6_k's q - 32)
+  std::int16_t x = -32767;  // codes 0 decode to the most negative value (q4_0, q5_0, q6_k's q - 32, iq4_nl's -127)
   for (auto& b : w) {
     if constexpr (std::is_same_v<F, q::q8_0>) {
       std::memset(b.qs, 0x80, sizeof b.qs);  // -128
@@ -166,6 +166,8 @@ extremes<F> extreme_rows() {
     } else if constexpr (std::is_same_v<F, q::q6_k>) {
       std::memset(b.scales, 0x80, sizeof b.scales);  // sc = -128: sc (q - 32) = 4096
       x = 32767;
+    } else if constexpr (std::is_same_v<F, q::iq4_xs>) {
+      x = 32767;  // scales ls 0 (-32), codes 0 (level -127): 4064
     }
   }
   unit_scales<F>(w);
@@ -371,7 +373,8 @@ void check_gemv_tile() {
 #if defined(GLM4_GEMV_AVX2) || defined(GLM4_GEMV_AVX512VBMI)
 static_assert(kernels::has_gemv_tile<q::q8_0> && kernels::has_gemv_tile<q::q4_0> && kernels::has_gemv_tile<q::q5_0> &&
               kernels::has_gemv_tile<q::q4_1> && kernels::has_gemv_tile<q::q5_1> && kernels::has_gemv_tile<q::q4_k> &&
-              kernels::has_gemv_tile<q::q5_k> && kernels::has_gemv_tile<q::q6_k>);
+              kernels::has_gemv_tile<q::q5_k> && kernels::has_gemv_tile<q::q6_k> &&
+              kernels::has_gemv_tile<q::iq4_nl> && kernels::has_gemv_tile<q::iq4_xs>);
 #endif
 
 template <class T>
@@ -416,6 +419,8 @@ BOOST_AUTO_TEST_CASE(integer_sums_are_exact) {
   check_integer_exactness<q::q4_k>();
   check_integer_exactness<q::q5_k>();
   check_integer_exactness<q::q6_k>();
+  check_integer_exactness<q::iq4_nl>();
+  check_integer_exactness<q::iq4_xs>();
 }
 
 BOOST_AUTO_TEST_CASE(full_range_int16_codes) {
@@ -427,6 +432,8 @@ BOOST_AUTO_TEST_CASE(full_range_int16_codes) {
   check_full_range<q::q4_k>();
   check_full_range<q::q5_k>();
   check_full_range<q::q6_k>();
+  check_full_range<q::iq4_nl>();
+  check_full_range<q::iq4_xs>();
 }
 
 BOOST_AUTO_TEST_CASE(no_int32_overflow_at_the_extremes) {
@@ -438,6 +445,8 @@ BOOST_AUTO_TEST_CASE(no_int32_overflow_at_the_extremes) {
   check_extremes<q::q4_k>();
   check_extremes<q::q5_k>();
   check_extremes<q::q6_k>();
+  check_extremes<q::iq4_nl>();
+  check_extremes<q::iq4_xs>();
 }
 
 BOOST_AUTO_TEST_CASE(q8_0_random) { check_random<q::q8_0>(); }
@@ -448,6 +457,8 @@ BOOST_AUTO_TEST_CASE(q5_1_random) { check_random<q::q5_1>(); }
 BOOST_AUTO_TEST_CASE(q4_k_random) { check_random<q::q4_k>(); }
 BOOST_AUTO_TEST_CASE(q5_k_random) { check_random<q::q5_k>(); }
 BOOST_AUTO_TEST_CASE(q6_k_random) { check_random<q::q6_k>(); }
+BOOST_AUTO_TEST_CASE(iq4_nl_random) { check_random<q::iq4_nl>(); }
+BOOST_AUTO_TEST_CASE(iq4_xs_random) { check_random<q::iq4_xs>(); }
 
 // The decode kernels of f16-scaled blocks widen the scales with integer
 // instructions (x86/avx512_gemv_rows.hpp's add_scaled): rows whose blocks all have
@@ -495,7 +506,7 @@ void check_int8_decode() {
   check_gemv_random<F>();
   check_gemv_tile<F>();
   check_gemv_extremes<F>();
-  if constexpr (F::block_elems == 32) check_gemv_scale_range<F>();
+  if constexpr (F::block_elems == 32 || std::is_same_v<F, q::iq4_xs>) check_gemv_scale_range<F>();
 }
 
 template <class F>
@@ -511,6 +522,8 @@ BOOST_AUTO_TEST_CASE(q5_1_int8_decode, *where_int8_decode<q::q5_1>()) { check_in
 BOOST_AUTO_TEST_CASE(q4_k_int8_decode, *where_int8_decode<q::q4_k>()) { check_int8_decode<q::q4_k>(); }
 BOOST_AUTO_TEST_CASE(q5_k_int8_decode, *where_int8_decode<q::q5_k>()) { check_int8_decode<q::q5_k>(); }
 BOOST_AUTO_TEST_CASE(q6_k_int8_decode, *where_int8_decode<q::q6_k>()) { check_int8_decode<q::q6_k>(); }
+BOOST_AUTO_TEST_CASE(iq4_nl_int8_decode, *where_int8_decode<q::iq4_nl>()) { check_int8_decode<q::iq4_nl>(); }
+BOOST_AUTO_TEST_CASE(iq4_xs_int8_decode, *where_int8_decode<q::iq4_xs>()) { check_int8_decode<q::iq4_xs>(); }
 
 // An odd number of 32-value blocks (the 2-block loops' tail).
 template <class F>
@@ -533,6 +546,7 @@ BOOST_AUTO_TEST_CASE(odd_block_counts) {
     check_odd_blocks<q::q5_0>(n);
     check_odd_blocks<q::q4_1>(n);
     check_odd_blocks<q::q5_1>(n);
+    check_odd_blocks<q::iq4_nl>(n);
   }
 }
 
@@ -617,6 +631,7 @@ BOOST_AUTO_TEST_CASE(q4_0_dot_tiles, *where_dot_tile<q::q4_0>()) { check_dot_til
 BOOST_AUTO_TEST_CASE(q5_0_dot_tiles, *where_dot_tile<q::q5_0>()) { check_dot_tiles<q::q5_0>(); }
 BOOST_AUTO_TEST_CASE(q4_k_dot_tiles, *where_dot_tile<q::q4_k>()) { check_dot_tiles<q::q4_k>(); }
 BOOST_AUTO_TEST_CASE(q6_k_dot_tiles, *where_dot_tile<q::q6_k>()) { check_dot_tiles<q::q6_k>(); }
+BOOST_AUTO_TEST_CASE(iq4_nl_dot_tiles, *where_dot_tile<q::iq4_nl>()) { check_dot_tiles<q::iq4_nl>(); }
 
 // matmul goes through prepare + the integer kernels for token counts around
 // the tile sizes, rows not a multiple of 4 or 16, and two threads: with
@@ -669,9 +684,11 @@ BOOST_AUTO_TEST_CASE(matmul_tiles_match_per_row_dots) {
       check_matmul_tokens<P, q::q5_0>(cols);
       check_matmul_tokens<P, q::q4_1>(cols);
       check_matmul_tokens<P, q::q5_1>(cols);
+      check_matmul_tokens<P, q::iq4_nl>(cols);
     }
     check_matmul_tokens<P, q::q4_k>(768);
     check_matmul_tokens<P, q::q5_k>(768);
     check_matmul_tokens<P, q::q6_k>(768);
+    check_matmul_tokens<P, q::iq4_xs>(768);
   });
 }

@@ -22,6 +22,8 @@
 #include "glm4/kernels/dot_bf16.hpp"
 #include "glm4/kernels/dot_f16.hpp"
 #include "glm4/kernels/dot_f32.hpp"
+#include "glm4/kernels/iq4_nl.hpp"
+#include "glm4/kernels/iq4_xs.hpp"
 #include "glm4/kernels/q4_0.hpp"
 #include "glm4/kernels/q4_1.hpp"
 #include "glm4/kernels/q4_k.hpp"

@@ -23,6 +23,8 @@
 //   q4_k  u = q (nibble),      scale = d sc[s],   offset = -dmin mn[s]   (s = sub-block)
 //   q5_k  u = q (5 bits),      scale = d sc[s],   offset = -dmin mn[s]
 //   q6_k  u = q (6 bits),      scale = d sc[s],   offset = -32 d sc[s]   (s: 16 values)
+//   iq4_nl u = levels[q] + 128, scale = d,        offset = -128 d
+//   iq4_xs u = levels[q] + 128, scale = d (ls[s] - 32), offset = -128 scale
 //
 // and with activations x[j] ~= da * a[j] (a int8, ggml's q8_0 scheme with an
 // f32 scale) and dsum = da * sum_j a[j], the block's contribution is
@@ -52,12 +54,15 @@
 
 #include "glm4/kernels/activations/q8.hpp"
 #include "glm4/kernels/int_helpers.hpp"
+#include "glm4/kernels/iq4_nl/reference.hpp"
 #include "glm4/kernels/q4_k/scales.hpp"
 #include "glm4/kernels/q5_0/dot_portable.hpp"
 #include "glm4/kernels/q5_k/dot_portable.hpp"
 #include "glm4/kernels/q6_k/dot_portable.hpp"
 #include "glm4/kernels/simd.hpp"
 #include "glm4/kernels/targets.hpp"
+#include "glm4/quant/iq4_nl.hpp"
+#include "glm4/quant/iq4_xs.hpp"
 #include "glm4/quant/matrix.hpp"
 #include "glm4/quant/q4_0.hpp"
 #include "glm4/quant/q4_1.hpp"
@@ -161,6 +166,35 @@ struct panel_unpack<quant::q8_0> : one_group_per_block {
       for (std::size_t j = 0; j < 32; ++j) u[j] = static_cast<std::uint8_t>(w[b].qs[j] ^ 0x80);  // q + 128
       scale[b] = qdetail::half_to_float(w[b].d);
       offset[b] = -128.0f * scale[b];
+    }
+  }
+};
+
+template <>
+struct panel_unpack<quant::iq4_nl> : one_group_per_block {
+  static constexpr unsigned max_code = 241;
+  static void unpack(const quant::iq4_nl::block* w, std::size_t nb, std::uint8_t* u, float* scale, float* offset) {
+    const auto* table = reinterpret_cast<const std::int8_t*>(iq4_nl_kernels::offset_levels.data());
+    for (std::size_t b = 0; b < nb; ++b, u += 32) {
+      qdetail::nibble_levels(w[b].qs, table, reinterpret_cast<std::int8_t*>(u));
+      scale[b] = qdetail::half_to_float(w[b].d);
+      offset[b] = -128.0f * scale[b];
+    }
+  }
+};
+
+template <>
+struct panel_unpack<quant::iq4_xs> : one_group_per_block {
+  static constexpr unsigned max_code = 241;
+  static void unpack(const quant::iq4_xs::block* w, std::size_t nb32, std::uint8_t* u, float* scale, float* offset) {
+    const auto* table = reinterpret_cast<const std::int8_t*>(iq4_nl_kernels::offset_levels.data());
+    for (std::size_t sb = 0; sb < nb32 / 8; ++sb) {
+      const float d = qdetail::half_to_float(w[sb].d);
+      for (int s = 0; s < 8; ++s, u += 32, ++scale, ++offset) {
+        qdetail::nibble_levels(w[sb].qs + 16 * s, table, reinterpret_cast<std::int8_t*>(u));
+        *scale = d * static_cast<float>(quant::iq4_xs::sub_scale(w[sb], s));  // 11 + 6 bits: exact
+        *offset = -128.0f * *scale;
+      }
     }
   }
 };

@@ -1,6 +1,6 @@
 // Portable helpers of the integer kernels (every target's fallback path and
 // the prefill panels): an f16 block scale as float, the widening int8 x int16
-// dot product and block sum, nibble unpacking.
+// dot product and block sum, nibble unpacking and lookup.
 #pragma once
 
 #include <array>
@@ -81,6 +81,25 @@ inline void split_nibbles(const std::uint8_t* p, std::size_t nbytes, std::int8_t
     hn::StoreU(hn::Sub(hn::BitCast(di, hn::And(v, hn::Set(du, 15))), off), di, lo + j);
     hn::StoreU(hn::Sub(hn::BitCast(di, hn::ShiftRight<4>(v)), off), di, hi + j);
   }
+#endif
+}
+
+// A 32-value block's 16 packed code bytes (byte k: codes k and k + 16)
+// through a 16-entry byte table (iq4_nl's levels): out[j] = table[code j],
+// one table lookup per 16 codes.
+inline void nibble_levels(const std::uint8_t* qs, const std::int8_t* table, std::int8_t* out) {
+#if HWY_TARGET == HWY_SCALAR
+  for (std::size_t j = 0; j < 16; ++j) {
+    out[j] = table[qs[j] & 15];
+    out[j + 16] = table[qs[j] >> 4];
+  }
+#else
+  const hn::FixedTag<std::uint8_t, 16> du;
+  const hn::FixedTag<std::int8_t, 16> di;
+  const auto t = hn::LoadU(di, table);
+  const auto v = hn::LoadU(du, qs);
+  hn::StoreU(hn::TableLookupBytes(t, hn::BitCast(di, hn::And(v, hn::Set(du, 15)))), di, out);
+  hn::StoreU(hn::TableLookupBytes(t, hn::BitCast(di, hn::ShiftRight<4>(v))), di, out + 16);
 #endif
 }
 

@@ -15,6 +15,7 @@
 #include "glm4/kernels/activations/q8k_bsums.hpp"
 #include "glm4/kernels/activations/q8x2.hpp"
 #include "glm4/kernels/activations/q8x4.hpp"
+#include "glm4/kernels/activations/q8x8.hpp"
 #include "glm4/kernels/int8_decode.hpp"
 #include "glm4/kernels/targets.hpp"
 
@@ -57,10 +58,11 @@ inline q8x2_regs in_registers(const q8x2_act& a) {
   pin(x.qs, x.corr, x.d);
   return x;
 }
-// The super-block layouts stay in memory: six or five vectors, which GCC
+// The super-block layouts stay in memory: six, five or eight vectors, which GCC
 // copies to the stack rather than keep in registers (q4_k decode: -15 %).
 inline const q8k_act& in_registers(const q8k_act& a) { return a; }
 inline const q8k_bsums_act& in_registers(const q8k_bsums_act& a) { return a; }
+inline const q8x8_act& in_registers(const q8x8_act& a) { return a; }
 
 // Each byte's high nibble (v >> 4 & 15) in one gf2p8affineqb, where a shift
 // and a mask take two instructions: the 8x8 bit matrix (row i, the byte

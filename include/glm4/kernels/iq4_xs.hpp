@@ -1,0 +1,37 @@
+// iq4_xs's kernels, one piece per file in kernels/iq4_xs/ (docs/kernels.md):
+//   reference.hpp          scalar integer references, the int8 decode layout
+//   dot_portable.hpp       int16 dot, Highway (every target)
+//   decode_avx2.hpp        int8 decode                    GLM4_GEMV_AVX2
+//   decode_avx512vbmi.hpp  int8 decode                    GLM4_GEMV_AVX512VBMI
+//   decode_neon.hpp        int8 decode                    GLM4_GEMV_NEON_DOTPROD
+// dot_traits<iq4_xs> takes the ones this target compiles.
+#pragma once
+
+#include "glm4/kernels/activations/q16.hpp"
+#include "glm4/kernels/iq4_xs/dot_portable.hpp"
+#include "glm4/kernels/iq4_xs/reference.hpp"
+#include "glm4/kernels/targets.hpp"
+#include "glm4/quant/iq4_xs.hpp"
+
+#if defined(GLM4_GEMV_AVX512VBMI)
+#include "glm4/kernels/iq4_xs/decode_avx512vbmi.hpp"
+#elif defined(GLM4_GEMV_AVX2)
+#include "glm4/kernels/iq4_xs/decode_avx2.hpp"
+#elif defined(GLM4_GEMV_NEON_DOTPROD)
+#include "glm4/kernels/iq4_xs/decode_neon.hpp"
+#endif
+
+namespace glm4::inline GLM4_TARGET::kernels {
+
+template <quant::block_format F>
+struct dot_traits;
+
+template <>
+struct dot_traits<quant::iq4_xs> : q16_activation,
+                                   iq4_xs_kernels::reference,
+                                   iq4_xs_kernels::int16_dot<int16_target>,
+                                   iq4_xs_kernels::int8_decode<int8_target> {
+  using block = quant::iq4_xs::block;
+};
+
+}  // namespace glm4::inline GLM4_TARGET::kernels

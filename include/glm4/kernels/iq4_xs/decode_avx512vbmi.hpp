@@ -1,0 +1,74 @@
+// iq4_xs's AVX-512 VBMI int8 decode (GLM4_GEMV_AVX512VBMI): one super-block
+// (136 bytes) per step against q8x8_act. Each 64-byte half of its codes is
+// four sub-blocks in q8x4_act's order, so per half: & 15 and high_nibbles,
+// each through one vpshufb of offset_levels (level + 128, unsigned for
+// vpdpbusd), two vpdpbusd started from the correction for 128. The eight
+// 6-bit scales come out of scales_l and scales_h by variable shifts of the
+// two broadcast fields, one sub-block per four lanes, times d in f32.
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "glm4/kernels/int_helpers.hpp"
+#include "glm4/kernels/iq4_xs/reference.hpp"
+#include "glm4/kernels/x86/avx512_gemv_rows.hpp"
+#include "glm4/kernels/x86/level_tables.hpp"
+
+namespace glm4::inline GLM4_TARGET::kernels::iq4_xs_kernels {
+
+template <>
+struct int8_decode<int8_family::avx512vbmi>
+    : decode_layout, qdetail::avx512_decode_steps<int8_decode<int8_family::avx512vbmi>, block, q8x8_act, 136, 256> {
+  static constexpr float unfold = 1.0f;
+
+  // A super-block's halves: codes and per-lane sub-block scales d (ls - 32).
+  struct codes {
+    qdetail::nibble_codes half[2];
+  };
+
+  struct unpacker {
+    // lane l of half h: sub-block s = 4 h + l / 4, its low scale bits at
+    // bit 4 s of scales_l, its high bits at bit 2 s of scales_h
+    alignas(64) static constexpr auto low_shift = qdetail::lane_table<std::uint32_t, 32>([](int i) {
+      return 4 * (i / 4);
+    });
+    alignas(64) static constexpr auto high_shift = qdetail::lane_table<std::uint32_t, 32>([](int i) {
+      return 2 * (i / 4);
+    });
+    __m512i table = qdetail::table_x512(offset_levels), m4 = _mm512_set1_epi8(15);
+
+    codes operator()(const std::uint8_t* bytes) const {
+      const auto& b = *reinterpret_cast<const block*>(bytes);
+      std::uint32_t scales_l;
+      std::memcpy(&scales_l, b.scales_l, 4);
+      const __m512i low = _mm512_set1_epi32(static_cast<int>(scales_l));
+      const __m512i high = _mm512_set1_epi32(b.scales_h);
+      const __m512 d = _mm512_set1_ps(qdetail::half_to_float(b.d));
+      codes u;
+      for (int h = 0; h < 2; ++h) {
+        const __m512i q = _mm512_loadu_si512(b.qs + 64 * h);
+        const __m512i ls = _mm512_or_si512(
+            _mm512_and_si512(_mm512_srlv_epi32(low, _mm512_load_si512(low_shift.data() + 16 * h)),
+                             _mm512_set1_epi32(15)),
+            _mm512_slli_epi32(_mm512_and_si512(_mm512_srlv_epi32(high, _mm512_load_si512(high_shift.data() + 16 * h)),
+                                               _mm512_set1_epi32(3)),
+                              4));
+        u.half[h] = {_mm512_shuffle_epi8(table, _mm512_and_si512(q, m4)),
+                     _mm512_shuffle_epi8(table, qdetail::high_nibbles(q)),
+                     _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_sub_epi32(ls, _mm512_set1_epi32(32))))};
+      }
+      return u;
+    }
+  };
+
+  static __m512 apply(const codes& u, const q8x8_act& x, __m512 acc) {
+    for (int h = 0; h < 2; ++h) acc = qdetail::apply_offset_codes(u.half[h], qdetail::in_registers(x.half[h]), acc);
+    return acc;
+  }
+};
+
+}  // namespace glm4::inline GLM4_TARGET::kernels::iq4_xs_kernels
