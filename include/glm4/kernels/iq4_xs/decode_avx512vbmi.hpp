@@ -3,18 +3,17 @@
 // four sub-blocks in q8x4_act's order, so per half: & 15 and high_nibbles,
 // each through one vpshufb of offset_levels (level + 128, unsigned for
 // vpdpbusd), two vpdpbusd started from the correction for 128. The eight
-// 6-bit scales come out of scales_l and scales_h by variable shifts of the
-// two broadcast fields, one sub-block per four lanes, times d in f32.
+// scales come from sub_block_scales (256-bit), one vpermps per half
+// spreading them to four lanes each.
 #pragma once
 
 #include <immintrin.h>
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 
-#include "glm4/kernels/int_helpers.hpp"
 #include "glm4/kernels/iq4_xs/reference.hpp"
+#include "glm4/kernels/iq4_xs/scales_x86.hpp"
 #include "glm4/kernels/x86/avx512_gemv_rows.hpp"
 #include "glm4/kernels/x86/level_tables.hpp"
 
@@ -31,35 +30,19 @@ struct int8_decode<int8_family::avx512vbmi>
   };
 
   struct unpacker {
-    // lane l of half h: sub-block s = 4 h + l / 4, its low scale bits at
-    // bit 4 s of scales_l, its high bits at bit 2 s of scales_h
-    alignas(64) static constexpr auto low_shift = qdetail::lane_table<std::uint32_t, 32>([](int i) {
-      return 4 * (i / 4);
-    });
-    alignas(64) static constexpr auto high_shift = qdetail::lane_table<std::uint32_t, 32>([](int i) {
-      return 2 * (i / 4);
-    });
+    // lane l of half h: sub-block 4 h + l / 4's scale, lane 16 h + l of the index
+    alignas(64) static constexpr auto spread = qdetail::lane_table<std::uint32_t, 32>([](int i) { return i / 4; });
     __m512i table = qdetail::table_x512(offset_levels), m4 = _mm512_set1_epi8(15);
 
     codes operator()(const std::uint8_t* bytes) const {
       const auto& b = *reinterpret_cast<const block*>(bytes);
-      std::uint32_t scales_l;
-      std::memcpy(&scales_l, b.scales_l, 4);
-      const __m512i low = _mm512_set1_epi32(static_cast<int>(scales_l));
-      const __m512i high = _mm512_set1_epi32(b.scales_h);
-      const __m512 d = _mm512_set1_ps(qdetail::half_to_float(b.d));
+      const __m512 dw = _mm512_castps256_ps512(sub_block_scales(b));
       codes u;
       for (int h = 0; h < 2; ++h) {
         const __m512i q = _mm512_loadu_si512(b.qs + 64 * h);
-        const __m512i ls = _mm512_or_si512(
-            _mm512_and_si512(_mm512_srlv_epi32(low, _mm512_load_si512(low_shift.data() + 16 * h)),
-                             _mm512_set1_epi32(15)),
-            _mm512_slli_epi32(_mm512_and_si512(_mm512_srlv_epi32(high, _mm512_load_si512(high_shift.data() + 16 * h)),
-                                               _mm512_set1_epi32(3)),
-                              4));
         u.half[h] = {_mm512_shuffle_epi8(table, _mm512_and_si512(q, m4)),
                      _mm512_shuffle_epi8(table, qdetail::high_nibbles(q)),
-                     _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_sub_epi32(ls, _mm512_set1_epi32(32))))};
+                     _mm512_permutexvar_ps(_mm512_load_si512(spread.data() + 16 * h), dw)};
       }
       return u;
     }
