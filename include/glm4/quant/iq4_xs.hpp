@@ -14,13 +14,13 @@
 #pragma once
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 
 #include "glm4/quant/block_format.hpp"
 #include "glm4/quant/f16.hpp"
 #include "glm4/quant/k_quants.hpp"
 #include "glm4/quant/nonlinear_4bit.hpp"
+#include "glm4/quant/signed_absmax.hpp"
 #include "glm4/quant/strict_fp.hpp"
 
 namespace glm4::quant {
@@ -57,15 +57,8 @@ struct iq4_xs {
   static void quantize(const float* in, block* dst, std::size_t n) {
     for (std::size_t b = 0; b < n / block_elems; ++b, in += block_elems) {
       float scales[8];
-      float amax = 0;
-      float max = 0;
-      for (int s = 0; s < 8; ++s) {
-        scales[s] = nonlinear_4bit::block_scale(in + 32 * s);
-        if (std::fabs(scales[s]) > amax) {
-          amax = std::fabs(scales[s]);
-          max = scales[s];
-        }
-      }
+      for (int s = 0; s < 8; ++s) scales[s] = nonlinear_4bit::block_scale(in + 32 * s);
+      const float max = signed_absmax(scales, 8);
       const float d = -max / 32;
       const float id = d != 0 ? 1 / d : 0.f;
       block& out = dst[b];

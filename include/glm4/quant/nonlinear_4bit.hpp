@@ -10,8 +10,8 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <span>
 
+#include "glm4/quant/signed_absmax.hpp"
 #include "glm4/quant/strict_fp.hpp"
 
 namespace glm4::quant::nonlinear_4bit {
@@ -42,15 +42,8 @@ inline std::uint8_t nearest_code(float x) {
 // Codes are not kept: callers re-round against the scale they store.
 inline float block_scale(const float* x) {
   constexpr int tries = 7;
-  float amax = 0;
-  float max = 0;
-  for (int j = 0; j < 32; ++j) {
-    if (std::fabs(x[j]) > amax) {
-      amax = std::fabs(x[j]);
-      max = x[j];
-    }
-  }
-  if (amax < 1e-15f) return 0;
+  const float max = signed_absmax(x, 32);
+  if (std::fabs(max) < 1e-15f) return 0;
   const auto fit = [&](float id, float& sumqx, float& sumq2) {
     sumqx = sumq2 = 0;
     for (int j = 0; j < 32; ++j) {

@@ -8,7 +8,6 @@
 #include <immintrin.h>
 
 #include <cstddef>
-#include <cstdint>
 
 #include "glm4/kernels/iq4_nl/decode_avx2.hpp"
 #include "glm4/kernels/iq4_xs/reference.hpp"
