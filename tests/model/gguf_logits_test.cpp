@@ -68,10 +68,12 @@ float check_file(const std::string& file, const std::string& golden_model, Bound
   return worst;
 }
 
+// int16_margin widens the int16 bar above llama.cpp's error (the IQ4 files, below).
 template <class Config, class Scheme>
-void check_at_least_llamacpp(const std::string& file, const std::string& golden_model) {
+void check_at_least_llamacpp(const std::string& file, const std::string& golden_model, float int16_margin = 1.0f) {
   const auto bars = llamacpp_errors(file);
-  check_file<Config, Scheme>(file, golden_model, [&](std::size_t i) { return static_cast<float>(bars.at(i)); });
+  check_file<Config, Scheme>(file, golden_model,
+                             [&](std::size_t i) { return int16_margin * static_cast<float>(bars.at(i)); });
   check_file<Config, Scheme, kernels::int8_activations>(
       file, golden_model, [&](std::size_t i) { return 1.15f * static_cast<float>(bars.at(i)); });
 }
@@ -117,11 +119,7 @@ BOOST_AUTO_TEST_CASE(q4_k_m_file_meets_the_llamacpp_bar) {
 // computation of the same weights instead.
 template <class Scheme>
 void check_iq4_file(const std::string& file) {
-  const auto bars = llamacpp_errors(file);
-  check_file<shipped_models::glm4_small, Scheme>(file, "glm4-small",
-                                                 [&](std::size_t i) { return 1.05f * static_cast<float>(bars.at(i)); });
-  check_file<shipped_models::glm4_small, Scheme, kernels::int8_activations>(
-      file, "glm4-small", [&](std::size_t i) { return 1.15f * static_cast<float>(bars.at(i)); });
+  check_at_least_llamacpp<shipped_models::glm4_small, Scheme>(file, "glm4-small", 1.05f);
 
   const auto quantized = model<shipped_models::glm4_small, Scheme>::load(gguf_path(file + ".gguf"));
   const auto decoded = model<shipped_models::glm4_small, weights::f32>::load(gguf_path(file + ".gguf"));
