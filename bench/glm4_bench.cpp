@@ -267,6 +267,7 @@ int run_bench(const options& opt, const glm4::model_file& file, const file_facts
 
   std::vector<row> rows;
   double tg_mean = 0;
+  std::vector<double> depth_fill_tps;  // t/s of the measured session's fills to -d
   std::vector<double> bw_during_tg;  // GB/s, passes over token_embd between decode steps
   {
     // The machine's bandwidth of the moment (shared hosts change it every
@@ -303,10 +304,14 @@ int run_bench(const options& opt, const glm4::model_file& file, const file_facts
 
     // Warm-up: one token through every layer faults the mapped weights in.
     run.decode(token(rng));
-    // An empty session, or one holding opt.depth random tokens (untimed).
+    // An empty session, or one holding opt.depth random tokens (outside the
+    // tests' timing; run's fills are timed for the "depth prefill" line).
     const auto start_at_depth = [&](glm4::session<S, KV>& s) {
       s.reset();
-      if (opt.depth > 0) s.prefill(random_tokens(opt.depth));
+      if (opt.depth == 0) return;
+      const auto t0 = std::chrono::steady_clock::now();
+      s.prefill(random_tokens(opt.depth));
+      if (&s == &run) depth_fill_tps.push_back(static_cast<double>(opt.depth) / seconds_since(t0));
     };
     // One decode step of every session, ids[0] to run and the rest to the others.
     std::vector<typename glm4::session<S, KV>::batch_item> step;
@@ -375,6 +380,10 @@ int run_bench(const options& opt, const glm4::model_file& file, const file_facts
     if (const auto cache = glm4::kv_cache<KV>::bytes_for(model_shape, static_cast<std::int64_t>(opt.depth)))
       std::printf("kv cache read per token %8.3f GB     (keys and values of the %zu positions of -d, %.*s)\n",
                   static_cast<double>(*cache) / 1e9, opt.depth, static_cast<int>(KV::name.size()), KV::name.data());
+  if (!depth_fill_tps.empty())
+    std::printf("depth prefill           %8.2f t/s    (the %zu tokens of -d from an empty cache, mean of %zu; "
+                "llama-batched-bench's S_PP)\n",
+                summarize(depth_fill_tps).mean, opt.depth, depth_fill_tps.size());
   const double roofline = bw / token_bytes;
   std::printf("tg roofline             %8.2f t/s    (bandwidth / weight bytes per token)\n", roofline);
   if (opt.n_gen > 0) {
