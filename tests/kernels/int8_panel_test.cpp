@@ -50,13 +50,13 @@ struct quantized {
 
 using panel_formats = std::tuple<q::q4_0, q::q5_0, q::q4_1, q::q5_1, q::q8_0, q::q4_k, q::q5_k, q::q6_k, q::iq4_nl, q::iq4_xs>;
 
-// The SIMD tile, which only x86 builds compile (the preprocessor: the name
-// exists nowhere else).
-template <std::size_t T, std::size_t Groups>
+// The SIMD tile for codes of at most MaxCode, which only x86 builds compile
+// (the preprocessor: the name exists nowhere else).
+template <std::size_t T, unsigned MaxCode, std::size_t Groups>
 void simd_panel_tile(const k::panel_block_of<Groups>* p, std::size_t nb, const k::panel_act<Groups>* a,
                      std::size_t a_stride, float* out) {
 #if defined(GLM4_INT8_PANEL)
-  k::qdetail::panel_tile<T>(p, nb, a, a_stride, out);
+  k::qdetail::panel_tile<T, MaxCode>(p, nb, a, a_stride, out);
 #endif
 }
 
@@ -68,7 +68,7 @@ constexpr std::size_t tile_tokens = 1;
 
 // The SIMD tile at the sizes one_panel runs (1, 4, the target's own) against
 // the scalar tile.
-template <std::size_t Groups>
+template <unsigned MaxCode, std::size_t Groups>
 void check_tile_sizes(const std::vector<k::panel_block_of<Groups>>& panel, const std::vector<k::panel_act<Groups>>& a,
                       std::size_t nb, float rel, std::string_view what) {
   const std::size_t tokens = a.size() / nb;
@@ -76,7 +76,7 @@ void check_tile_sizes(const std::vector<k::panel_block_of<Groups>>& panel, const
   k::qdetail::panel_tile_reference(panel.data(), nb, a.data(), nb, tokens, ref.data());
   const auto check = [&]<std::size_t T>() {
     std::vector<float> out(T * 16);
-    simd_panel_tile<T>(panel.data(), nb, a.data(), nb, out.data());
+    simd_panel_tile<T, MaxCode>(panel.data(), nb, a.data(), nb, out.data());
     for (std::size_t i = 0; i < T * 16; ++i)
       BOOST_TEST(std::fabs(out[i] - ref[i]) <= rel * (std::fabs(ref[i]) + 1.0f), what << " T=" << T << " i=" << i);
   };
@@ -94,20 +94,20 @@ void check_simd_tile() {
   const auto x = random_activations(tokens * cols, 22);
   std::vector<k::panel_act_for<F>> a(tokens * nb);
   for (std::size_t i = 0; i < a.size(); ++i) k::qdetail::quantize_q8(x.data() + 32 * i, a[i]);
-  check_tile_sizes(panel, a, nb, 1e-5f, F::name);
+  check_tile_sizes<k::panel_unpack<F>::max_code>(panel, a, nb, 1e-5f, F::name);
 }
 
-// Every code at the target's largest and every activation at +-127 (one sign
-// per token, then alternating): the integer sums at their bounds, exact in
-// float (scale g + 1 for group g, offset 0). Panels of two groups where the
-// target's tile takes them (q6_k's: AVX-512 VNNI).
-template <std::size_t Groups>
+// Every code at MaxCode and every activation at +-127 (one sign per token,
+// then alternating): the integer sums at their bounds, exact in float (scale
+// g + 1 for group g, offset 0). Panels of two groups where the target's tile
+// takes them (q6_k's: AVX-512 VNNI).
+template <std::size_t Groups, unsigned MaxCode>
 void check_simd_tile_at_the_bounds() {
-  if constexpr (Groups == 1 || k::has_int8_panel<q::q6_k>) {
+  if constexpr (Groups <= k::panel_max_groups) {
     const std::size_t nb = 8, tokens = std::max<std::size_t>(4, tile_tokens);
     std::vector<k::panel_block_of<Groups>> panel(nb);
     for (auto& block : panel) {
-      std::memset(block.u, static_cast<int>(k::panel_max_code), sizeof block.u);
+      std::memset(block.u, static_cast<int>(MaxCode), sizeof block.u);
       for (std::size_t g = 0; g < Groups; ++g) {
         std::fill_n(block.scale[g], 16, static_cast<float>(g + 1));
         std::fill_n(block.offset[g], 16, 0.0f);
@@ -122,7 +122,7 @@ void check_simd_tile_at_the_bounds() {
         for (int j = 0; j < 32; ++j)
           x.qs[j] = static_cast<std::int8_t>(t % 3 == 0 ? 127 : t % 3 == 1 ? -127 : j % 2 ? 127 : -127);
       }
-    check_tile_sizes(panel, a, nb, 0.0f, "bounds");
+    check_tile_sizes<MaxCode>(panel, a, nb, 0.0f, "bounds");
   }
 }
 
@@ -203,13 +203,15 @@ BOOST_AUTO_TEST_CASE(int8_activations_match_the_scalar_reference) {
 
 BOOST_AUTO_TEST_CASE(simd_tile_matches_the_scalar_tile,
                      *skip_unless_compiled(k::panel_max_code > 0, "an int8 panel tile (AVX-512 VNNI, AVX2)")) {
-  // Each format the target sends through the panels (AVX2: not q8_0).
+  // Each format the target sends through the panels (AVX2: not q6_k).
   const auto check = []<class F>(F) {
     if constexpr (k::has_int8_panel<F>) check_simd_tile<F>();
   };
   std::apply([&](auto... f) { (check(f), ...); }, panel_formats{});
-  check_simd_tile_at_the_bounds<1>();
-  check_simd_tile_at_the_bounds<2>();
+  // the largest codes, and 5 bits' (AVX2's tile for them takes them whole)
+  check_simd_tile_at_the_bounds<1, k::panel_max_code>();
+  check_simd_tile_at_the_bounds<1, 31>();
+  check_simd_tile_at_the_bounds<2, k::panel_max_code>();
 }
 
 // Through matmul (runtime/matmul.hpp), whichever path the target takes for n >= 16.

@@ -274,19 +274,22 @@ concept has_whole_panel_unpack = requires(const matrix<F>& w, panel_block_for<F>
   whole_panel_unpack<F>::unpack(w, std::size_t{}, p);
 };
 
-// The largest code a target's tile multiplies without overflow: vpdpbusd
-// sums in int32, any byte; vpmaddubsw's int16 sums of four groups hold
-// 4 * 2 * 31 * 127 < 2^15, codes of up to 5 bits (q8_0 stays on AVX2's int16
-// path).
-inline constexpr unsigned panel_max_code = int16_target == int16_family::avx512vnni ? 255
-                                           : int16_target == int16_family::avx2     ? 31
-                                                                                    : 0;
+// The largest code a target's tile multiplies: any byte (vpdpbusd sums in
+// int32; AVX2's vpmaddubsw tile takes codes of more than 5 bits in two
+// nibbles), none where the target has no tile.
+inline constexpr unsigned panel_max_code = int16_target == int16_family::avx512vnni || int16_target == int16_family::avx2
+                                               ? 255
+                                               : 0;
+// The most groups of scales per block it takes: AVX2's tile one (q6_k stays
+// on AVX2's int16 path).
+inline constexpr std::size_t panel_max_groups = int16_target == int16_family::avx512vnni ? 2 : 1;
 
 // Formats matmul sends through the panel path: those with an unpacker whose
-// codes the target's tile takes (GLM4_INT8_PANEL); elsewhere prefill keeps
-// the formats' int16 tiles.
+// codes and groups the target's tile takes (GLM4_INT8_PANEL); elsewhere
+// prefill keeps the formats' int16 tiles.
 template <class F>
-concept has_int8_panel = requires { panel_unpack<F>::unpack; } && panel_unpack<F>::max_code <= panel_max_code;
+concept has_int8_panel = requires { panel_unpack<F>::unpack; } && panel_unpack<F>::max_code <= panel_max_code &&
+                         panel_unpack<F>::groups <= panel_max_groups;
 
 // Batches of fewer tokens than this skip the panel path: unpacking a panel
 // costs about as much as a few tokens' multiply-adds on it.

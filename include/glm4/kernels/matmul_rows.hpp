@@ -195,7 +195,7 @@ void one_panel(const matrix<F>& w, std::size_t r0, const panel_act_for<F>* a, st
   qdetail::unpack_panel(w, r0, live, panel.data());
   const auto run = [&]<std::size_t T>(std::size_t t0) {
     alignas(64) float out[T * panel_rows];
-    qdetail::panel_tile<T>(panel.data(), nb, a + t0 * nb, nb, out);
+    qdetail::panel_tile<T, panel_unpack<F>::max_code>(panel.data(), nb, a + t0 * nb, nb, out);
     for (std::size_t t = 0; t < T; ++t)
       for (std::size_t r = 0; r < live; ++r)
         y[(t0 + t) * rows + r0 + r] = out[t * panel_rows + r] + (bias ? bias[r0 + r] : 0.0f);

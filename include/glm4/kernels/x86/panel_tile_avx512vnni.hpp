@@ -21,8 +21,9 @@ inline constexpr std::size_t panel_tile_tokens = 12;
 // 16 rows x T tokens. Per block and group of scales: 8 / Groups loads of the
 // panel, and per token 8 / Groups vpdpbusd with the token's four activations
 // as an embedded broadcast, then cvt + mul + 2 fmadd for the group's scale
-// and offset.
-template <std::size_t T, std::size_t Groups>
+// and offset. Codes of any size (MaxCode, which AVX2's tile needs, changes
+// nothing: vpdpbusd sums in int32).
+template <std::size_t T, unsigned MaxCode = panel_max_code, std::size_t Groups>
 inline void panel_tile(const panel_block_of<Groups>* p, std::size_t nb, const panel_act<Groups>* a,
                        std::size_t a_stride, float* out) {
   constexpr std::size_t columns = 8 / Groups;  // the panel's columns of four values per group
