@@ -677,8 +677,9 @@ void check_matmul_tokens(std::size_t cols) {
 
 BOOST_AUTO_TEST_CASE(matmul_tiles_match_per_row_dots) {
   kernels::for_each_precision([]<class P>() {
-    // 544 columns: no whole 128-value groups (the int16 kernels decode); 640: whole groups
-    for (std::size_t cols : {544, 640}) {
+    // 544 columns: no whole 128-value groups (the int16 kernels decode); 640: whole groups;
+    // 2816: rows that the batches' tile takes in chunks of unequal length
+    for (std::size_t cols : {544, 640, 2816}) {
       check_matmul_tokens<P, q::q8_0>(cols);
       check_matmul_tokens<P, q::q4_0>(cols);
       check_matmul_tokens<P, q::q5_0>(cols);

@@ -111,29 +111,39 @@ void gemv_row_pairs(const matrix<F>& w, const typename dot_traits<F>::gemv_activ
 
 // Rows in groups of 16 and tokens in tiles of 8 (then 4, 2, 1), each row
 // unpacked once per tile; the rows go chunk by chunk, so each chunk of the
-// tile's activations (16 KiB) stays in L1 while the group's rows pass over
-// it. The first tile prefetches the next group's rows into L2 as it goes.
+// tile's activations (at most 16 KiB) stays in L1 while the group's rows
+// pass over it. The first tile prefetches into L2 what each row's next visit
+// reads, 16 row chunks later, about decode's distance: the row's next chunk,
+// or after its last the next group's row. A row's chunks differ by at most
+// one activation group, so each prefetch covers all of the next visit but
+// at most that group.
 template <quant::block_format F>
 void gemv_row_tiles(const matrix<F>& w, const typename dot_traits<F>::gemv_activation* a, std::size_t a_stride,
                     std::size_t n, std::size_t r0, std::size_t r1, float* y) {
   using T = dot_traits<F>;
   using act = typename T::gemv_activation;
   constexpr std::size_t group_rows = 16, l1_bytes = 16384;
-  const std::size_t cols = w.cols(), rows = w.rows();
+  const std::size_t cols = w.cols(), rows = w.rows(), groups = cols / act::values;
   const std::size_t row_bytes = w.blocks_per_row() * sizeof(typename F::block);
+  const auto bytes_of = [](std::size_t values) { return values / F::block_elems * sizeof(typename F::block); };
   for (std::size_t g = r0; g < r1; g += group_rows) {
     const std::size_t live = std::min(group_rows, r1 - g);
     std::size_t t0 = 0;
     const auto tiles = [&]<std::size_t Tokens>() {
-      const std::size_t chunk = std::max<std::size_t>(1, l1_bytes / (Tokens * sizeof(act))) * act::values;
+      const std::size_t most = std::max<std::size_t>(1, l1_bytes / (Tokens * sizeof(act)));
+      const std::size_t chunks = (groups + most - 1) / most;
       for (; t0 + Tokens <= n; t0 += Tokens) {
         typename T::gemv_partial acc[group_rows][Tokens]{};
-        for (std::size_t c0 = 0; c0 < cols; c0 += chunk) {
-          const std::size_t c1 = std::min(cols, c0 + chunk);
+        for (std::size_t k = 0, c0 = 0; k < chunks; ++k) {
+          const std::size_t c1 = groups * (k + 1) / chunks * act::values;
           for (std::size_t r = 0; r < live; ++r) {
-            const std::size_t ahead = t0 == 0 && g + group_rows + r < rows ? group_rows * row_bytes : 0;
+            const std::size_t ahead = t0 != 0                     ? 0
+                                      : c1 < cols                 ? bytes_of(c1 - c0)
+                                      : g + group_rows + r < rows ? group_rows * row_bytes - bytes_of(c0)
+                                                                  : 0;
             T::template gemv_tile<Tokens>(w.row(g + r), a + t0 * a_stride, a_stride, c0, c1, acc[r], ahead);
           }
+          c0 = c1;
         }
         for (std::size_t r = 0; r < live; ++r)
           for (std::size_t t = 0; t < Tokens; ++t) y[(t0 + t) * rows + g + r] = T::gemv_partial_sum(acc[r][t]);
