@@ -4,8 +4,9 @@
 // is reused from cache and arithmetic should dominate), with int8 and int16
 // activations for the integer formats; the elementwise kernels at the
 // hidden and FFN widths; decode's attention over a KV cache of each
-// format at several depths; and the rate of vpdpbusd, the integer peak the
-// prefill panels are measured against.
+// format at several depths; the rate of vpdpbusd, the integer peak the
+// prefill panels are measured against; and how much of that a core keeps
+// while it streams weights from DRAM (stream_multiply_adds).
 //
 //   glm4_kernels_bench --benchmark_filter='matmul/q4_0/.*/n:1/'
 //
@@ -18,10 +19,12 @@
 #if defined(__AVX512VNNI__)
 #include <immintrin.h>
 #endif
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -32,6 +35,7 @@
 #include "glm4/kernels/activation_precision.hpp"
 #include "glm4/kernels/attention.hpp"
 #include "glm4/kernels/dot.hpp"
+#include "glm4/kernels/q4_0.hpp"
 #include "glm4/kernels/rms_norm.hpp"
 #include "glm4/kernels/silu_mul.hpp"
 #include "glm4/kernels/softmax.hpp"
@@ -249,6 +253,77 @@ void vnni_peak(benchmark::State& state) {
   state.SkipWithError("skipped: built without AVX-512 VNNI");
 #endif
 }
+
+// ---- streaming against computing ------------------------------------------
+
+// Whether a core can stream weights from DRAM at decode's rate and compute
+// several tokens on them at once, as a batched pass or a speculative
+// decoding pass of `Tokens` tokens must: each thread streams its half of
+// 1 GiB of q4_0 weight groups (72 bytes, 128 weights) through the small
+// batches' tile (qdetail::gemv_tile, 16 groups per call against activations
+// that stay in L1), which unpacks each group once with the q4_0 VBMI decode
+// kernel's unpacker, prefetches 9 KiB ahead into L2 as decode does, and adds
+// the group into every token's sums. With DecodeSteps each token's step is
+// decode's own (two vpdpbusd, then convert, scale and fused add), as in a
+// pass that equals decode bit for bit; without, only the two vpdpbusd, the
+// least any arithmetic does. bytes_per_second over all threads.
+#if defined(GLM4_GEMV_AVX512VBMI)
+template <std::size_t Tokens, bool DecodeSteps>
+void stream_multiply_adds(benchmark::State& state) {
+  namespace k = glm4::kernels;
+  using decode = k::q4_0_kernels::int8_decode<k::int8_family::avx512vbmi>;
+  constexpr std::size_t total = std::size_t{1} << 30, padded = total + (std::size_t{2} << 20);
+  constexpr std::size_t group = 72, groups_per_call = 16, ahead = 9216;
+  static const std::uint8_t* const weights = [] {
+    auto* p = static_cast<std::uint8_t*>(std::aligned_alloc(std::size_t{2} << 20, padded));
+    madvise(p, padded, MADV_HUGEPAGE);
+    // q4_0 blocks (an f16 scale, 16 bytes of codes) with scales of 2^-7 ..
+    // 2^-6, as trained weights have: random scale bytes would make
+    // subnormal products, which cost microcode assists on Intel cores
+    for (std::size_t i = 0; i < padded; ++i) {
+      const auto random = static_cast<std::uint8_t>(i * 2654435761u >> 13);
+      p[i] = i % sizeof(q::q4_0::block) == 1 ? 0x20 : random;
+    }
+    return p;
+  }();
+  const std::size_t call_bytes = groups_per_call * group;
+  const std::size_t calls = total / call_bytes / static_cast<std::size_t>(state.threads());
+  const std::uint8_t* begin = weights + calls * call_bytes * static_cast<std::size_t>(state.thread_index());
+  std::vector<k::q8x4_act> act(Tokens * groups_per_call);
+  const auto x = random_floats(k::q8x4_act::values * act.size(), 8);
+  k::qdetail::prepare_q8x4(x.data(), act.data(), x.size(), 8, k::qdetail::f16_fold);
+  const decode::unpacker unpack;
+  const auto step = [](const auto& u, const auto& a, __m512 sum) {
+    if constexpr (DecodeSteps) return decode::apply(u, a, sum);
+    const __m512i isum = _mm512_dpbusd_epi32(_mm512_castps_si512(sum), u.lo, a.lo);
+    return _mm512_castsi512_ps(_mm512_dpbusd_epi32(isum, u.hi, a.hi));
+  };
+  for (auto _ : state) {
+    __m512 acc[Tokens] = {};
+    for (std::size_t c = 0; c < calls; ++c)
+      k::qdetail::gemv_tile<Tokens, group>(begin + c * call_bytes, 0, groups_per_call, act.data(), groups_per_call,
+                                           acc, ahead, unpack, step);
+    float sum = 0;
+    for (const __m512 s : acc) sum += _mm512_reduce_add_ps(s);
+    benchmark::DoNotOptimize(sum);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * calls * call_bytes));
+}
+template <bool DecodeSteps, std::size_t... Tokens>
+bool register_stream_multiply_adds(std::index_sequence<Tokens...>) {
+  (benchmark::RegisterBenchmark(("stream_multiply_adds/" + std::string(DecodeSteps ? "decode_steps" : "multiply_adds_only") +
+                                 "/tokens:" + std::to_string(Tokens))
+                                    .c_str(),
+                                stream_multiply_adds<Tokens, DecodeSteps>)
+       ->Threads(1)
+       ->Threads(2)
+       ->UseRealTime(),
+   ...);
+  return true;
+}
+const bool stream_registered = register_stream_multiply_adds<true>(std::index_sequence<1, 2, 4, 8>{}) &&
+                               register_stream_multiply_adds<false>(std::index_sequence<1, 2, 4, 8>{});
+#endif
 
 }  // namespace
 
