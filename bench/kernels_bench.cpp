@@ -120,12 +120,12 @@ void matmul(benchmark::State& state) {
 }
 
 // 9B shapes: q/o_proj 4096 x 4096 and the gate or up half of gate_up_proj
-// 13696 x 4096 (rows x cols); decode, a pass of 8 tokens (batched decode,
-// drafts) and a prefill batch; 1 and 2 threads.
+// 13696 x 4096 (rows x cols); decode, passes of 4 and 8 tokens (drafts,
+// batched decode) and a prefill batch; 1 and 2 threads.
 void matmul_args(benchmark::internal::Benchmark* b) {
   b->ArgNames({"rows", "cols", "n", "threads"});
   for (std::int64_t rows : {4096, 13696})
-    for (std::int64_t n : {1, 8, 64})
+    for (std::int64_t n : {1, 4, 8, 64})
       for (std::int64_t threads : {1, 2}) b->Args({rows, 4096, n, threads});
   b->UseRealTime()->Unit(benchmark::kMillisecond);
 }
