@@ -289,14 +289,17 @@ void stream_multiply_adds(benchmark::State& state) {
   const std::size_t call_bytes = groups_per_call * group;
   const std::size_t calls = total / call_bytes / static_cast<std::size_t>(state.threads());
   const std::uint8_t* begin = weights + calls * call_bytes * static_cast<std::size_t>(state.thread_index());
-  std::vector<k::q8x4_act> act(Tokens * groups_per_call);
-  const auto x = random_floats(k::q8x4_act::values * act.size(), 8);
-  k::qdetail::prepare_q8x4(x.data(), act.data(), x.size(), 8, k::qdetail::f16_fold);
+  std::vector<decode::gemv_activation> act(Tokens * groups_per_call);
+  const auto x = random_floats(decode::gemv_activation::values * act.size(), 8);
+  decode::gemv_prepare(x.data(), act.data(), x.size());
   const decode::unpacker unpack;
   const auto step = [](const auto& u, const auto& a, __m512 sum) {
-    if constexpr (DecodeSteps) return decode::apply(u, a, sum);
-    const __m512i isum = _mm512_dpbusd_epi32(_mm512_castps_si512(sum), u.lo, a.lo);
-    return _mm512_castsi512_ps(_mm512_dpbusd_epi32(isum, u.hi, a.hi));
+    if constexpr (DecodeSteps) {
+      return decode::apply(u, a, sum);
+    } else {
+      const __m512i isum = _mm512_dpbusd_epi32(_mm512_castps_si512(sum), u.lo, a.lo);
+      return _mm512_castsi512_ps(_mm512_dpbusd_epi32(isum, u.hi, a.hi));
+    }
   };
   for (auto _ : state) {
     __m512 acc[Tokens] = {};

@@ -122,7 +122,7 @@ inline std::size_t l1_activation_bytes() {
   static const std::size_t bytes = [] {
     long l1 = 0;
 #if defined(_SC_LEVEL1_DCACHE_SIZE)
-    l1 = sysconf(_SC_LEVEL1_DCACHE_SIZE);
+    l1 = ::sysconf(_SC_LEVEL1_DCACHE_SIZE);
 #endif
     return std::max<std::size_t>(16384, l1 > 0 ? static_cast<std::size_t>(l1) * 2 / 3 : 0);
   }();
@@ -132,11 +132,11 @@ inline std::size_t l1_activation_bytes() {
 // Rows in groups of 16 and tokens in tiles of 8 (then 4, 2, 1), each row
 // unpacked once per tile; the rows go chunk by chunk, so each chunk of the
 // tile's activations (l1_activation_bytes at most) stays in L1 while the
-// group's rows pass over it. The first tile prefetches into L2 what each row's next visit
-// reads, 16 row chunks later, about decode's distance: the row's next chunk,
-// or after its last the next group's row. A row's chunks differ by at most
-// one activation group, so each prefetch covers all of the next visit but
-// at most that group.
+// group's rows pass over it. The first tile prefetches into L2 what each
+// row's next visit reads, 16 row chunks later, about decode's distance: the
+// row's next chunk, or after its last the next group's row. A row's chunks
+// differ by at most one activation group, so each prefetch covers all of
+// the next visit but at most that group.
 template <quant::block_format F>
 void gemv_row_tiles(const matrix<F>& w, const typename dot_traits<F>::gemv_activation* a, std::size_t a_stride,
                     std::size_t n, std::size_t r0, std::size_t r1, float* y) {
