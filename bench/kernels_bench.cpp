@@ -304,8 +304,8 @@ void stream_multiply_adds(benchmark::State& state) {
   for (auto _ : state) {
     __m512 acc[Tokens] = {};
     for (std::size_t c = 0; c < calls; ++c)
-      k::qdetail::gemv_tile<Tokens, group>(begin + c * call_bytes, 0, groups_per_call, act.data(), groups_per_call,
-                                           acc, ahead, unpack, step);
+      k::qdetail::gemv_tile<1, Tokens, group>(begin + c * call_bytes, 0, 0, groups_per_call, act.data(),
+                                              groups_per_call, acc, ahead, unpack, step);
     float sum = 0;
     for (const __m512 s : acc) sum += _mm512_reduce_add_ps(s);
     benchmark::DoNotOptimize(sum);

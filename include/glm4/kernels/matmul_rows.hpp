@@ -56,6 +56,17 @@ concept has_gemv_tile =
       { dot_traits<F>::gemv_partial_sum(*acc) } -> std::same_as<float>;
     };
 
+// and, where it has it, the tile of two rows (w_stride blocks apart) at once,
+//   gemv_tile_pair<T>(w, w_stride, a, a_stride, c0, c1, acc, ahead), acc[t]
+//   the first row's and acc[T + t] the second's, each as gemv_tile's.
+template <class F>
+concept has_gemv_tile_pair =
+    has_gemv_tile<F> && requires(const typename F::block* w, const typename dot_traits<F>::gemv_activation* a,
+                                 typename dot_traits<F>::gemv_partial* acc) {
+      dot_traits<F>::template gemv_tile_pair<8>(w, std::size_t{}, a, std::size_t{}, std::size_t{}, std::size_t{}, acc,
+                                                std::size_t{});
+    };
+
 template <class F, std::size_t R, std::size_t T>
 concept has_dot_tile =
     requires(const typename F::block* w, const typename dot_traits<F>::activation* a, std::size_t k, float* out) {
@@ -140,6 +151,8 @@ inline std::size_t l1_activation_bytes() {
 // sequential stream, which it prefetches 4 rows ahead, as decode does: 16
 // rows ahead, 4 tokens over 4096-column q4_0 rows took 5-10 % longer (the
 // first 16 rows of each 128-row range a thread takes came unprefetched).
+// Tiles of 8 tokens take two rows at a time where the format has that tile
+// (has_gemv_tile_pair), which loads each token's activations once for both.
 template <quant::block_format F>
 void gemv_row_tiles(const matrix<F>& w, const typename dot_traits<F>::gemv_activation* a, std::size_t a_stride,
                     std::size_t n, std::size_t r0, std::size_t r1, float* y) {
@@ -157,21 +170,27 @@ void gemv_row_tiles(const matrix<F>& w, const typename dot_traits<F>::gemv_activ
       const std::size_t most = std::max<std::size_t>(1, l1_bytes / (Tokens * sizeof(act)));
       const std::size_t chunks = (groups + most - 1) / most;
       for (; t0 + Tokens <= n; t0 += Tokens) {
-        typename T::gemv_partial acc[group_rows][Tokens]{};
+        typename T::gemv_partial acc[group_rows * Tokens]{};  // row r's token t at r * Tokens + t
         for (std::size_t k = 0, c0 = 0; k < chunks; ++k) {
           const std::size_t c1 = groups * (k + 1) / chunks * act::values;
-          for (std::size_t r = 0; r < live; ++r) {
-            const std::size_t ahead = t0 != 0                     ? 0
-                                      : chunks == 1               ? 4 * row_bytes
-                                      : c1 < cols                 ? bytes_of(c1 - c0)
-                                      : g + group_rows + r < rows ? group_rows * row_bytes - bytes_of(c0)
-                                                                  : 0;
-            T::template gemv_tile<Tokens>(w.row(g + r), a + t0 * a_stride, a_stride, c0, c1, acc[r], ahead);
-          }
+          const auto ahead = [&](std::size_t r) -> std::size_t {
+            return t0 != 0                     ? 0
+                   : chunks == 1               ? 4 * row_bytes
+                   : c1 < cols                 ? bytes_of(c1 - c0)
+                   : g + group_rows + r < rows ? group_rows * row_bytes - bytes_of(c0)
+                                               : 0;
+          };
+          std::size_t r = 0;
+          if constexpr (Tokens == 8 && has_gemv_tile_pair<F>)
+            for (; r + 2 <= live; r += 2)
+              T::template gemv_tile_pair<Tokens>(w.row(g + r), w.blocks_per_row(), a + t0 * a_stride, a_stride, c0, c1,
+                                                 acc + r * Tokens, ahead(r));
+          for (; r < live; ++r)
+            T::template gemv_tile<Tokens>(w.row(g + r), a + t0 * a_stride, a_stride, c0, c1, acc + r * Tokens, ahead(r));
           c0 = c1;
         }
         for (std::size_t r = 0; r < live; ++r)
-          for (std::size_t t = 0; t < Tokens; ++t) y[(t0 + t) * rows + g + r] = T::gemv_partial_sum(acc[r][t]);
+          for (std::size_t t = 0; t < Tokens; ++t) y[(t0 + t) * rows + g + r] = T::gemv_partial_sum(acc[r * Tokens + t]);
       }
     };
     tiles.template operator()<8>();
