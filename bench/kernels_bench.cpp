@@ -6,7 +6,8 @@
 // hidden and FFN widths; decode's attention over a KV cache of each
 // format at several depths; the rate of vpdpbusd, the integer peak the
 // prefill panels are measured against; and how much of that a core keeps
-// while it streams weights from DRAM (stream_multiply_adds).
+// while it streams weights from DRAM (stream_multiply_adds), against what
+// it computes with the weights in cache (gemv_in_cache).
 //
 //   glm4_kernels_bench --benchmark_filter='matmul/q4_0/.*/n:1/'
 //
@@ -328,8 +329,43 @@ const bool stream_registered = register_stream_multiply_adds<true>(std::index_se
                                register_stream_multiply_adds<false>(std::index_sequence<1, 2, 4, 8>{});
 #endif
 
+// What one core computes for a pass of `tokens` tokens when the weights are
+// already in cache: kernels::gemv_rows, the matmul of one token (decode's
+// row pairs) and of a few (the small batches' tile), over 64 q4_0 rows of
+// 4096 columns (144 KiB: L2) on the calling thread. s_per_group is the time
+// per 72-byte group of 128 weights (all tokens); a pass of k tokens is bound
+// by compute where it exceeds the time a group takes to arrive from DRAM at
+// decode's rate (72 bytes / (bandwidth / threads)).
+template <q::block_format F>
+void gemv_in_cache(benchmark::State& state) {
+  namespace k = glm4::kernels;
+  if constexpr (k::has_gemv<F>) {
+    using traits = k::dot_traits<F>;
+    using act = typename traits::gemv_activation;
+    const auto tokens = static_cast<std::size_t>(state.range(0));
+    constexpr std::size_t rows = 64, cols = 4096, groups = cols / act::values;
+    std::vector<typename F::block> blocks(rows * cols / F::block_elems);
+    F::quantize(random_floats(rows * cols, 11).data(), blocks.data(), rows * cols);
+    const glm4::matrix<F> w(blocks.data(), rows, cols, nullptr);
+    const std::vector<float> x = random_floats(tokens * cols, 12);
+    std::vector<act> a(tokens * groups);
+    for (std::size_t t = 0; t < tokens; ++t) traits::gemv_prepare(x.data() + t * cols, a.data() + t * groups, cols);
+    std::vector<float> y(tokens * rows);
+    for (auto _ : state) {
+      k::gemv_rows(w, a.data(), groups, tokens, 0, rows, y.data(), nullptr);
+      benchmark::DoNotOptimize(y.data());
+      benchmark::ClobberMemory();
+    }
+    state.counters["s_per_group"] = benchmark::Counter(static_cast<double>(state.iterations() * rows * groups),
+                                                       benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  } else {
+    state.SkipWithError("skipped: no int8 decode kernel for this format on this target");
+  }
+}
+
 }  // namespace
 
+BENCHMARK_TEMPLATE(gemv_in_cache, q::q4_0)->ArgName("tokens")->Arg(1)->Arg(2)->Arg(4)->Arg(8);
 BENCHMARK(rms_norm)->ArgName("n")->Arg(4096)->Arg(13696);
 BENCHMARK(softmax)->ArgName("n")->Arg(4096)->Arg(13696);
 BENCHMARK(silu_mul)->ArgName("n")->Arg(4096)->Arg(13696);
