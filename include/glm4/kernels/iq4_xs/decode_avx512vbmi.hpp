@@ -49,7 +49,7 @@ struct int8_decode<int8_family::avx512vbmi>
   };
 
   static __m512 apply(const codes& u, const q8x8_act& x, __m512 acc) {
-    for (int h = 0; h < 2; ++h) acc = qdetail::apply_offset_codes(u.half[h], qdetail::in_registers(x.half[h]), acc);
+    for (int h = 0; h < 2; ++h) acc = qdetail::apply_offset_codes(u.half[h], qdetail::loaded(x.half[h]), acc);
     return acc;
   }
 };
