@@ -249,17 +249,22 @@ struct avx512_decode_steps {
   template <std::size_t T>
   static void gemv_tile(const Block* w, const Act* a, std::size_t a_stride, std::size_t c0, std::size_t c1,
                         gemv_partial* acc, std::size_t ahead) {
-    const typename Self::unpacker unpack;
-    qdetail::gemv_tile<1, T, G>(w, 0, c0 / StepValues, c1 / StepValues, a, a_stride, acc, ahead, unpack,
-                                [](const auto& u, const auto& x, __m512 sum) { return Self::apply(u, x, sum); });
+    tile<1, T>(w, 0, a, a_stride, c0, c1, acc, ahead);
   }
 
   template <std::size_t T>
     requires(!std::is_reference_v<decltype(in_registers(std::declval<const Act&>()))>)
   static void gemv_tile_pair(const Block* w, std::size_t w_stride, const Act* a, std::size_t a_stride, std::size_t c0,
                              std::size_t c1, gemv_partial* acc, std::size_t ahead) {
+    tile<2, T>(w, w_stride, a, a_stride, c0, c1, acc, ahead);
+  }
+
+ private:
+  template <std::size_t R, std::size_t T>
+  static void tile(const Block* w, std::size_t w_stride, const Act* a, std::size_t a_stride, std::size_t c0,
+                   std::size_t c1, gemv_partial* acc, std::size_t ahead) {
     const typename Self::unpacker unpack;
-    qdetail::gemv_tile<2, T, G>(w, w_stride * sizeof(Block), c0 / StepValues, c1 / StepValues, a, a_stride, acc,
+    qdetail::gemv_tile<R, T, G>(w, w_stride * sizeof(Block), c0 / StepValues, c1 / StepValues, a, a_stride, acc,
                                 ahead, unpack,
                                 [](const auto& u, const auto& x, __m512 sum) { return Self::apply(u, x, sum); });
   }
