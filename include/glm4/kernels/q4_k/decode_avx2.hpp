@@ -65,6 +65,9 @@ struct scale_min_unpacked {
   float dmin() const { return dmin_value; }
 };
 
+// Each sub-block's 32 activations are read from q8k_act::at(s, 0).
+static_assert(!q8k_paired_lanes);
+
 // Super-block sb of one token into acc.
 template <class Source>
 inline __m256 apply_scale_min(const Source& u, const q8k_act* a, std::size_t sb, __m256 acc) {
@@ -79,7 +82,7 @@ inline __m256 apply_scale_min(const Source& u, const q8k_act* a, std::size_t sb,
 #pragma GCC unroll 2
     for (int h = 0; h < 2; ++h) {
       const int s = 2 * c + h;
-      const auto* xs = reinterpret_cast<const __m256i*>(x.sub_block(static_cast<std::size_t>(s)));
+      const auto* xs = reinterpret_cast<const __m256i*>(x.at(static_cast<std::size_t>(s), 0));
       const __m256i pairs = _mm256_maddubs_epi16(codes.sub[h], _mm256_load_si256(xs));
       isum = _mm256_add_epi32(isum, _mm256_madd_epi16(pairs, u.scale(s)));
     }

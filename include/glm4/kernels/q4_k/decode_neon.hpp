@@ -25,6 +25,9 @@ struct neon_chunk_codes {
   uint8x16_t sub[2][2];
 };
 
+// Each sub-block's 32 activations are read from q8k_act::at(s, 0).
+static_assert(!q8k_paired_lanes);
+
 template <std::size_t R, class Block, class Codes>
 void neon_scale_min_gemv(const Block* w, std::size_t w_stride, const q8k_act* a, std::size_t n, float* out,
                          Codes codes) {
@@ -38,7 +41,7 @@ void neon_scale_min_gemv(const Block* w, std::size_t w_stride, const q8k_act* a,
       const neon_chunk_codes u = chunk(c);
       for (int h = 0; h < 2; ++h) {
         const int s = 2 * c + h;
-        const std::int8_t* xs = x.sub_block(static_cast<std::size_t>(s));
+        const std::int8_t* xs = x.at(static_cast<std::size_t>(s), 0);
         const int32x4_t dot = vdotq_s32(vdotq_s32(vdupq_n_s32(0), vreinterpretq_s8_u8(u.sub[h][0]), vld1q_s8(xs)),
                                         vreinterpretq_s8_u8(u.sub[h][1]), vld1q_s8(xs + 16));
         isum = vmlaq_n_s32(isum, dot, sm[s]);

@@ -54,9 +54,9 @@ float scale_min_reference_gemv(const Block* w, const q8k_act* a, std::size_t n, 
   for (std::size_t b = 0; b < n / 256; ++b) {
     for (int s = 0; s < 8; ++s) {
       const auto sm = quant::k_quants::get_scale_min(w[b].scales, s);
-      const std::int8_t* x = a[b].sub_block(static_cast<std::size_t>(s));
       std::int32_t isum = 0;
-      for (int j = 0; j < 32; ++j) isum += code(w[b], s, j) * x[j];
+      for (int j = 0; j < 32; ++j)
+        isum += code(w[b], s, j) * *a[b].at(static_cast<std::size_t>(s), static_cast<std::size_t>(j));
       sum += static_cast<double>(quant::f16::to_float(w[b].d)) * sm.scale * a[b].d * isum -
              static_cast<double>(quant::f16::to_float(w[b].dmin)) * sm.min * a[b].dsum[8 + s];
     }
