@@ -50,11 +50,9 @@ struct int8_decode<int8_family::avx512vbmi>
     // sub-block 2k + odd (the scales broadcast to every 128-bit lane), its
     // other bytes zeroed (index 0x80)
     static __m512i pick(int odd) {
-      const auto dword = [odd](int k) { return static_cast<std::int32_t>(0x80808000u | unsigned(2 * k + odd)); };
-      return _mm512_inserti64x4(
-          _mm512_castsi256_si512(_mm256_inserti128_si256(_mm256_castsi128_si256(_mm_set1_epi32(dword(0))),
-                                                         _mm_set1_epi32(dword(1)), 1)),
-          _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_set1_epi32(dword(2))), _mm_set1_epi32(dword(3)), 1), 1);
+      const auto table =
+          qdetail::lane_table<std::uint32_t, 16>([odd](int l) { return 0x80808000u | unsigned(2 * (l / 4) + odd); });
+      return _mm512_loadu_si512(table.data());
     }
     __m512i even = pick(0), odd = pick(1);
     __m512i m4 = _mm512_set1_epi8(15);

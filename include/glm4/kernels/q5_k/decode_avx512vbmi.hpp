@@ -30,9 +30,9 @@ struct int8_decode<int8_family::avx512vbmi>
   struct unpacker {
     // bit 2k + odd of each byte of 128-bit lane k -> bit 4 (matrix byte 3)
     static __m512i fifth_bit_of(int odd) {
-      const auto to_bit4 = [odd](int k) { return static_cast<long long>(std::uint64_t{1} << (2 * k + odd) << 24); };
-      return _mm512_set_epi64(to_bit4(3), to_bit4(3), to_bit4(2), to_bit4(2), to_bit4(1), to_bit4(1), to_bit4(0),
-                              to_bit4(0));
+      const auto table =
+          qdetail::lane_table<std::uint64_t, 8>([odd](int q) { return std::uint64_t{1} << (2 * (q / 2) + odd) << 24; });
+      return _mm512_loadu_si512(table.data());
     }
     q4_k_decode::unpacker nibbles;
     __m512i even = fifth_bit_of(0), odd = fifth_bit_of(1);
