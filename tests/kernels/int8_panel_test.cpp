@@ -97,32 +97,38 @@ void check_simd_tile() {
   check_tile_sizes<k::panel_unpack<F>::max_code>(panel, a, nb, 1e-5f, F::name);
 }
 
-// Every code at MaxCode and every activation at +-127 (one sign per token,
-// then alternating): the integer sums at their bounds, exact in float (scale
-// g + 1 for group g, offset 0). Panels of two groups where the target's tile
-// takes them (q6_k's: AVX-512 VNNI).
+// Every code at MaxCode, then at 0 (-128 as AVX2's signed codes), and every
+// activation at +-127 (one sign per token, then alternating): the integer
+// sums at their bounds, exact in float (scale g + 1 for group g, offset 0).
+// Panels of two groups where the target's tile takes them (q6_k's: AVX-512
+// VNNI).
 template <std::size_t Groups, unsigned MaxCode>
 void check_simd_tile_at_the_bounds() {
   if constexpr (Groups <= k::panel_max_groups) {
     const std::size_t nb = 8, tokens = std::max<std::size_t>(4, tile_tokens);
-    std::vector<k::panel_block_of<Groups>> panel(nb);
-    for (auto& block : panel) {
-      std::memset(block.u, static_cast<int>(MaxCode), sizeof block.u);
-      for (std::size_t g = 0; g < Groups; ++g) {
-        std::fill_n(block.scale[g], 16, static_cast<float>(g + 1));
-        std::fill_n(block.offset[g], 16, 0.0f);
-      }
-    }
     std::vector<k::panel_act<Groups>> a(tokens * nb);
     for (std::size_t t = 0; t < tokens; ++t)
       for (std::size_t b = 0; b < nb; ++b) {
         auto& x = a[t * nb + b];
         x.d = 1.0f;
-        std::memset(&x.dsum, 0, sizeof x.dsum);
-        for (int j = 0; j < 32; ++j)
+        float sums[Groups] = {};
+        for (std::size_t j = 0; j < 32; ++j) {
           x.qs[j] = static_cast<std::int8_t>(t % 3 == 0 ? 127 : t % 3 == 1 ? -127 : j % 2 ? 127 : -127);
+          sums[j / (32 / Groups)] += x.qs[j];
+        }
+        std::memcpy(&x.dsum, sums, sizeof x.dsum);
       }
-    check_tile_sizes<MaxCode>(panel, a, nb, 0.0f, "bounds");
+    for (const unsigned code : {MaxCode, 0u}) {
+      std::vector<k::panel_block_of<Groups>> panel(nb);
+      for (auto& block : panel) {
+        std::memset(block.u, static_cast<int>(code), sizeof block.u);
+        for (std::size_t g = 0; g < Groups; ++g) {
+          std::fill_n(block.scale[g], 16, static_cast<float>(g + 1));
+          std::fill_n(block.offset[g], 16, 0.0f);
+        }
+      }
+      check_tile_sizes<MaxCode>(panel, a, nb, 0.0f, code ? "bounds at MaxCode" : "bounds at 0");
+    }
   }
 }
 
@@ -208,7 +214,7 @@ BOOST_AUTO_TEST_CASE(simd_tile_matches_the_scalar_tile,
     if constexpr (k::has_int8_panel<F>) check_simd_tile<F>();
   };
   std::apply([&](auto... f) { (check(f), ...); }, panel_formats{});
-  // the largest codes, and 5 bits' (AVX2's tile for them takes them whole)
+  // the largest codes, and 5 bits' (AVX2's tile for them adds four groups in int16)
   check_simd_tile_at_the_bounds<1, k::panel_max_code>();
   check_simd_tile_at_the_bounds<1, 31>();
   check_simd_tile_at_the_bounds<2, k::panel_max_code>();

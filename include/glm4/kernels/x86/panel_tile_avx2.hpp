@@ -3,16 +3,24 @@
 // path).
 //
 // A 256-bit register holds one group's four columns of 8 rows, so the tile
-// runs the panel's two 8-row halves one after the other. Per block, half and
-// token: 8 vpmaddubsw (codes as unsigned bytes times the token's four
-// activations, broadcast) whose int16 pair sums are added four groups at a
-// time (|sum| <= 4 * 2 * 31 * 127 < 2^15), 2 vpmaddwd against ones to int32,
-// then cvt + mul + 2 fmadd for the block's scale and offset. Codes of more
-// than 5 bits (q8_0, iq4_nl, iq4_xs: MaxCode > 31) would overflow those
-// sums; they go in two 4-bit halves, u = 16 h + l, each through the same
-// steps, and vpmaddwd against 16 joins the high half's sums exactly: twice
-// the multiply-adds, and still faster than the int16 path they took before
-// (9B Q8_0 pp512 5.0 -> 8.3 t/s, where Q4_0's is 18.6).
+// runs the panel's two 8-row halves one after the other. AVX2 has no
+// multiply-add of bytes into int32: vpmaddubsw (unsigned codes times signed
+// activations) leaves int16 pair sums, which saturate past 2^15. So:
+//
+// - Codes of at most 5 bits (panel_half_tile): per block, half and token, 8
+//   vpmaddubsw against the token's four activations, broadcast, whose pair
+//   sums are added four groups at a time (|sum| <= 4 * 2 * 31 * 127 < 2^15),
+//   2 vpmaddwd against ones to int32, then cvt + mul + 2 fmadd for the
+//   block's scale and offset.
+// - 8-bit codes (q8_0, iq4_nl, iq4_xs; panel_half_tile_signed): taken as
+//   signed s = u - 128, whose magnitude meets the activations with s's sign
+//   moved onto them (vpsignb, as ggml's AVX2 q8_0 dot): pair sums of at most
+//   2 * 128 * 127 < 2^15, one vpmaddwd per group: about 4.9 vector
+//   operations per group and token, where splitting u into two nibbles
+//   took 5.6 and spilled more (one core, 4096 x 4096 by 64 tokens:
+//   q8_0 31.7 -> 24.0 ms; docs/performance.md).
+//   u a = s a + 128 a, so the offset becomes offset + 128 scale (0 for
+//   these formats, whose offset is -128 scale).
 #pragma once
 
 #include <immintrin.h>
@@ -31,45 +39,74 @@ namespace glm4::inline GLM4_TARGET::kernels::qdetail {
 // sums, accumulators) and the operands fit AVX2's 16 registers.
 inline constexpr std::size_t panel_tile_tokens = 4;
 
-// Rows [8 half, 8 half + 8) of the panel x T tokens, into out[t * 16 + row].
+// Rows [8 half, 8 half + 8) of the panel x T tokens, codes of at most MaxCode
+// <= 31, into out[t * 16 + row].
 template <std::size_t T, unsigned MaxCode>
 inline void panel_half_tile(const panel_block* p, std::size_t nb, std::size_t half, const q8_act* a,
                             std::size_t a_stride, float* out) {
-  // the codes whole, or their low and high nibbles, weighed 1 and 16
-  constexpr std::size_t parts = MaxCode > 31 ? 2 : 1;
-  const __m256i nibble = _mm256_set1_epi8(15);
-  const __m256i weight[2] = {_mm256_set1_epi16(1), _mm256_set1_epi16(16)};
+  static_assert(MaxCode <= 31, "four groups' int16 pair sums must not saturate");
+  const __m256i ones = _mm256_set1_epi16(1);
   __m256 acc[T];
   for (std::size_t t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
   for (std::size_t b = 0; b < nb; ++b) {
     __m256i isum[T];
     // Unrolled, so that the arrays live in registers.
 #pragma GCC unroll 2
-    for (std::size_t part = 0; part < parts; ++part) {
-#pragma GCC unroll 2
-      for (std::size_t g0 = 0; g0 < 8; g0 += 4) {
-        __m256i pairs[T];
+    for (std::size_t g0 = 0; g0 < 8; g0 += 4) {
+      __m256i pairs[T];
 #pragma GCC unroll 4
-        for (std::size_t g = g0; g < g0 + 4; ++g) {
-          __m256i w = _mm256_load_si256(reinterpret_cast<const __m256i*>(p[b].u[g][8 * half]));
-          if constexpr (parts == 2)
-            w = _mm256_and_si256(part == 0 ? w : _mm256_srli_epi16(w, 4), nibble);
-#pragma GCC unroll 16
-          for (std::size_t t = 0; t < T; ++t) {
-            std::int32_t four;
-            std::memcpy(&four, a[t * a_stride + b].qs + 4 * g, 4);
-            const __m256i prod = _mm256_maddubs_epi16(w, _mm256_set1_epi32(four));
-            pairs[t] = g == g0 ? prod : _mm256_add_epi16(pairs[t], prod);
-          }
-        }
+      for (std::size_t g = g0; g < g0 + 4; ++g) {
+        const __m256i w = _mm256_load_si256(reinterpret_cast<const __m256i*>(p[b].u[g][8 * half]));
 #pragma GCC unroll 16
         for (std::size_t t = 0; t < T; ++t) {
-          const __m256i sums = _mm256_madd_epi16(pairs[t], weight[part]);
-          isum[t] = part == 0 && g0 == 0 ? sums : _mm256_add_epi32(isum[t], sums);
+          std::int32_t four;
+          std::memcpy(&four, a[t * a_stride + b].qs + 4 * g, 4);
+          const __m256i prod = _mm256_maddubs_epi16(w, _mm256_set1_epi32(four));
+          pairs[t] = g == g0 ? prod : _mm256_add_epi16(pairs[t], prod);
         }
+      }
+#pragma GCC unroll 16
+      for (std::size_t t = 0; t < T; ++t) {
+        const __m256i sums = _mm256_madd_epi16(pairs[t], ones);
+        isum[t] = g0 == 0 ? sums : _mm256_add_epi32(isum[t], sums);
       }
     }
     const __m256 scale = _mm256_load_ps(p[b].scale[0] + 8 * half), offset = _mm256_load_ps(p[b].offset[0] + 8 * half);
+#pragma GCC unroll 16
+    for (std::size_t t = 0; t < T; ++t) {
+      const q8_act& x = a[t * a_stride + b];
+      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]), _mm256_mul_ps(scale, _mm256_set1_ps(x.d)), acc[t]);
+      acc[t] = _mm256_fmadd_ps(offset, _mm256_set1_ps(x.dsum), acc[t]);
+    }
+  }
+  for (std::size_t t = 0; t < T; ++t) _mm256_storeu_ps(out + t * panel_rows + 8 * half, acc[t]);
+}
+
+// The same rows for 8-bit codes, as signed s = u - 128 (u ^ 0x80).
+template <std::size_t T>
+inline void panel_half_tile_signed(const panel_block* p, std::size_t nb, std::size_t half, const q8_act* a,
+                                   std::size_t a_stride, float* out) {
+  const __m256i top_bit = _mm256_set1_epi8(static_cast<char>(0x80)), ones = _mm256_set1_epi16(1);
+  const __m256 shift = _mm256_set1_ps(128.0f);
+  __m256 acc[T];
+  for (std::size_t t = 0; t < T; ++t) acc[t] = _mm256_setzero_ps();
+  for (std::size_t b = 0; b < nb; ++b) {
+    __m256i isum[T];
+#pragma GCC unroll 8
+    for (std::size_t g = 0; g < 8; ++g) {
+      const __m256i s = _mm256_xor_si256(_mm256_load_si256(reinterpret_cast<const __m256i*>(p[b].u[g][8 * half])), top_bit);
+      const __m256i magnitude = _mm256_abs_epi8(s);  // -128 gives 0x80: 128 as vpmaddubsw's unsigned operand
+#pragma GCC unroll 16
+      for (std::size_t t = 0; t < T; ++t) {
+        std::int32_t four;
+        std::memcpy(&four, a[t * a_stride + b].qs + 4 * g, 4);
+        const __m256i signed_x = _mm256_sign_epi8(_mm256_set1_epi32(four), s);
+        const __m256i sums = _mm256_madd_epi16(_mm256_maddubs_epi16(magnitude, signed_x), ones);
+        isum[t] = g == 0 ? sums : _mm256_add_epi32(isum[t], sums);
+      }
+    }
+    const __m256 scale = _mm256_load_ps(p[b].scale[0] + 8 * half);
+    const __m256 offset = _mm256_fmadd_ps(shift, scale, _mm256_load_ps(p[b].offset[0] + 8 * half));
 #pragma GCC unroll 16
     for (std::size_t t = 0; t < T; ++t) {
       const q8_act& x = a[t * a_stride + b];
@@ -84,8 +121,12 @@ inline void panel_half_tile(const panel_block* p, std::size_t nb, std::size_t ha
 // out[t * 16 + r].
 template <std::size_t T, unsigned MaxCode = panel_max_code>
 inline void panel_tile(const panel_block* p, std::size_t nb, const q8_act* a, std::size_t a_stride, float* out) {
-  panel_half_tile<T, MaxCode>(p, nb, 0, a, a_stride, out);
-  panel_half_tile<T, MaxCode>(p, nb, 1, a, a_stride, out);
+  for (std::size_t half = 0; half < 2; ++half) {
+    if constexpr (MaxCode > 31)
+      panel_half_tile_signed<T>(p, nb, half, a, a_stride, out);
+    else
+      panel_half_tile<T, MaxCode>(p, nb, half, a, a_stride, out);
+  }
 }
 
 }  // namespace glm4::inline GLM4_TARGET::kernels::qdetail
