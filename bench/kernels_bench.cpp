@@ -332,11 +332,12 @@ const bool stream_registered = register_stream_multiply_adds<true>(std::index_se
 // What one core computes for a pass of `tokens` tokens when the weights are
 // already in cache: kernels::gemv_rows, the matmul of one token (decode's
 // row pairs) and of a few (the small batches' tile), over 64 rows of 4096
-// columns (144 KiB in q4_0 and q4_k, 210 in q6_k: L2) on the calling
-// thread. s_per_group is the time per group of decode's step (q4_0: 72
-// bytes, 128 weights; q4_k, q6_k: a super-block), all tokens; a pass of k
-// tokens is bound by compute where it exceeds the time a group takes to
-// arrive from DRAM at decode's rate (group bytes / (bandwidth / threads)).
+// columns (144 KiB in q4_0 and q4_k, 176 in q5_0, 210 in q6_k, 272 in q8_0:
+// L2) on the calling thread. s_per_group is the time per group of decode's
+// step (q4_0, q5_0: 128 weights; q8_0: 64; q4_k, q6_k: a super-block), all
+// tokens; a pass of k tokens is bound by compute where it exceeds the time
+// a group takes to arrive from DRAM at decode's rate (group bytes /
+// (bandwidth / threads)).
 template <q::block_format F>
 void gemv_in_cache(benchmark::State& state) {
   namespace k = glm4::kernels;
@@ -369,6 +370,8 @@ void gemv_in_cache(benchmark::State& state) {
 BENCHMARK_TEMPLATE(gemv_in_cache, q::q4_0)->ArgName("tokens")->Arg(1)->Arg(2)->Arg(4)->Arg(8);
 BENCHMARK_TEMPLATE(gemv_in_cache, q::q4_k)->ArgName("tokens")->Arg(1)->Arg(2)->Arg(4)->Arg(8);
 BENCHMARK_TEMPLATE(gemv_in_cache, q::q6_k)->ArgName("tokens")->Arg(1)->Arg(2)->Arg(4)->Arg(8);
+BENCHMARK_TEMPLATE(gemv_in_cache, q::q5_0)->ArgName("tokens")->Arg(1)->Arg(2)->Arg(4)->Arg(8);
+BENCHMARK_TEMPLATE(gemv_in_cache, q::q8_0)->ArgName("tokens")->Arg(1)->Arg(2)->Arg(4)->Arg(8);
 BENCHMARK(rms_norm)->ArgName("n")->Arg(4096)->Arg(13696);
 BENCHMARK(softmax)->ArgName("n")->Arg(4096)->Arg(13696);
 BENCHMARK(silu_mul)->ArgName("n")->Arg(4096)->Arg(13696);
