@@ -39,6 +39,19 @@ namespace glm4::inline GLM4_TARGET::kernels::qdetail {
 // sums, accumulators) and the operands fit AVX2's 16 registers.
 inline constexpr std::size_t panel_tile_tokens = 4;
 
+// Block b's step for T tokens: acc[t] += isum[t] * scale * x.d + offset *
+// x.dsum.
+template <std::size_t T>
+inline void add_block(__m256 (&acc)[T], const __m256i (&isum)[T], __m256 scale, __m256 offset, const q8_act* a,
+                      std::size_t a_stride, std::size_t b) {
+#pragma GCC unroll 16
+  for (std::size_t t = 0; t < T; ++t) {
+    const q8_act& x = a[t * a_stride + b];
+    acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]), _mm256_mul_ps(scale, _mm256_set1_ps(x.d)), acc[t]);
+    acc[t] = _mm256_fmadd_ps(offset, _mm256_set1_ps(x.dsum), acc[t]);
+  }
+}
+
 // Rows [8 half, 8 half + 8) of the panel x T tokens, codes of at most MaxCode
 // <= 31, into out[t * 16 + row].
 template <std::size_t T, unsigned MaxCode>
@@ -72,12 +85,7 @@ inline void panel_half_tile(const panel_block* p, std::size_t nb, std::size_t ha
       }
     }
     const __m256 scale = _mm256_load_ps(p[b].scale[0] + 8 * half), offset = _mm256_load_ps(p[b].offset[0] + 8 * half);
-#pragma GCC unroll 16
-    for (std::size_t t = 0; t < T; ++t) {
-      const q8_act& x = a[t * a_stride + b];
-      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]), _mm256_mul_ps(scale, _mm256_set1_ps(x.d)), acc[t]);
-      acc[t] = _mm256_fmadd_ps(offset, _mm256_set1_ps(x.dsum), acc[t]);
-    }
+    add_block(acc, isum, scale, offset, a, a_stride, b);
   }
   for (std::size_t t = 0; t < T; ++t) _mm256_storeu_ps(out + t * panel_rows + 8 * half, acc[t]);
 }
@@ -94,7 +102,8 @@ inline void panel_half_tile_signed(const panel_block* p, std::size_t nb, std::si
     __m256i isum[T];
 #pragma GCC unroll 8
     for (std::size_t g = 0; g < 8; ++g) {
-      const __m256i s = _mm256_xor_si256(_mm256_load_si256(reinterpret_cast<const __m256i*>(p[b].u[g][8 * half])), top_bit);
+      const __m256i s =
+          _mm256_xor_si256(_mm256_load_si256(reinterpret_cast<const __m256i*>(p[b].u[g][8 * half])), top_bit);
       const __m256i magnitude = _mm256_abs_epi8(s);  // -128 gives 0x80: 128 as vpmaddubsw's unsigned operand
 #pragma GCC unroll 16
       for (std::size_t t = 0; t < T; ++t) {
@@ -107,12 +116,7 @@ inline void panel_half_tile_signed(const panel_block* p, std::size_t nb, std::si
     }
     const __m256 scale = _mm256_load_ps(p[b].scale[0] + 8 * half);
     const __m256 offset = _mm256_fmadd_ps(shift, scale, _mm256_load_ps(p[b].offset[0] + 8 * half));
-#pragma GCC unroll 16
-    for (std::size_t t = 0; t < T; ++t) {
-      const q8_act& x = a[t * a_stride + b];
-      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[t]), _mm256_mul_ps(scale, _mm256_set1_ps(x.d)), acc[t]);
-      acc[t] = _mm256_fmadd_ps(offset, _mm256_set1_ps(x.dsum), acc[t]);
-    }
+    add_block(acc, isum, scale, offset, a, a_stride, b);
   }
   for (std::size_t t = 0; t < T; ++t) _mm256_storeu_ps(out + t * panel_rows + 8 * half, acc[t]);
 }
