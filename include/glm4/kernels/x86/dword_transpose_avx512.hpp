@@ -62,6 +62,25 @@ inline void transpose_16x8_dwords(const std::uint8_t* p, std::size_t stride, __m
   }
 }
 
+// The byte offsets of 16 rows `stride` apart (16 stride < 2^31: rows of
+// weights are KiB).
+inline __m512i row_offsets_16(std::size_t stride) {
+  return _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                            _mm512_set1_epi32(static_cast<int>(stride)));
+}
+
+// Lane r = the dword at p + offsets[r] (row_offsets_16): the 16 x 1
+// transpose, one gather; the 16 rows' block scales.
+inline __m512i gather_16_dwords(const std::uint8_t* p, __m512i offsets) {
+  return _mm512_i32gather_epi32(offsets, p, 1);
+}
+
+// Lane r = the f16 at p + offsets[r], as a float (the last two bytes of its
+// dword are read too: a block's scale and its first bytes after).
+inline __m512 gather_16_halves(const std::uint8_t* p, __m512i offsets) {
+  return _mm512_cvtph_ps(_mm512_cvtepi32_epi16(gather_16_dwords(p, offsets)));
+}
+
 // columns[c] (64 bytes) = dword c of each of the 16 rows of 32 bytes at p +
 // r * stride: a panel's column of four values (x86/whole_panel.hpp).
 inline void store_columns_16x8(const std::uint8_t* p, std::size_t stride, std::uint8_t* const columns[8]) {
