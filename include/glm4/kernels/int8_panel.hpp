@@ -265,7 +265,8 @@ using panel_act_for = panel_act<panel_unpack<F>::groups>;
 // one: unpack(w, r0, p) writes what unpack_panel's row path (below, its
 // reference) writes. On x86 every format's (the row path's unpacking,
 // its stores transposed in registers: x86/whole_panel.hpp) and on AVX-512
-// VNNI q4_0's, q4_k's, q5_0's and q8_0's own (<format>/panel_avx512vnni.hpp).
+// VNNI q4_0's, q5_0's, q8_0's, q4_k's and iq4_nl's own
+// (<format>/panel_avx512vnni.hpp).
 template <quant::block_format F>
 struct whole_panel_unpack;
 
@@ -359,6 +360,7 @@ void panel_tile_reference(const panel_block_of<Groups>* p, std::size_t nb, const
 
 #if defined(GLM4_QDOT_AVX512VNNI)
 #include "glm4/kernels/x86/panel_tile_avx512vnni.hpp"
+#include "glm4/kernels/iq4_nl/panel_avx512vnni.hpp"
 #include "glm4/kernels/q4_0/panel_avx512vnni.hpp"
 #include "glm4/kernels/q4_k/panel_avx512vnni.hpp"
 #include "glm4/kernels/q5_0/panel_avx512vnni.hpp"

@@ -1,10 +1,5 @@
-// q4_0's whole 16-row prefill panels (int8_panel.hpp) on AVX-512 VNNI
-// (GLM4_QDOT_AVX512VNNI), straight from the file's bytes, as q4_k's
-// (q4_k/panel_avx512vnni.hpp): a block's 16 rows of codes are transposed in
-// registers, so that a panel column's nibbles, of all 16 rows, are one vector
-// AND, and the rows' 16 scales come in one gather. The generic whole panel
-// (x86/whole_panel.hpp) unpacks each row into a buffer first and took a
-// fifth of a Q4_0 prefill's time.
+// q4_0's whole 16-row prefill panels on AVX-512 VNNI (GLM4_QDOT_AVX512VNNI):
+// x86/nibble_panel_avx512.hpp's, the nibbles the codes (offset -8 d).
 #pragma once
 
 #include <immintrin.h>
@@ -14,7 +9,7 @@
 
 #include "glm4/kernels/int8_panel.hpp"
 #include "glm4/kernels/targets.hpp"
-#include "glm4/kernels/x86/dword_transpose_avx512.hpp"
+#include "glm4/kernels/x86/nibble_panel_avx512.hpp"
 #include "glm4/quant/matrix.hpp"
 #include "glm4/quant/q4_0.hpp"
 
@@ -22,26 +17,10 @@ namespace glm4::inline GLM4_TARGET::kernels {
 
 template <>
 struct whole_panel_unpack<quant::q4_0> {
-  using block = quant::q4_0::block;
-
-  // Rows [r0, r0 + 16) of w into p[0, w.cols() / 32).
   static void unpack(const matrix<quant::q4_0>& w, std::size_t r0, panel_block* p) {
-    const std::size_t stride = w.blocks_per_row() * sizeof(block);
-    const __m512i m4 = _mm512_set1_epi8(15);
-    const __m512i rows = qdetail::row_offsets_16(stride);
-    for (std::size_t b = 0; b < w.blocks_per_row(); ++b) {
-      const auto* base = reinterpret_cast<const std::uint8_t*>(w.row(r0) + b);
-      const __m512 d = qdetail::gather_16_halves(base, rows);
-      _mm512_store_ps(p[b].scale[0], d);
-      _mm512_store_ps(p[b].offset[0], _mm512_mul_ps(d, _mm512_set1_ps(-8.0f)));
-      // code dword g: values 4g .. 4g + 3 in the low nibbles, 16 + 4g .. in the high
-      __m512i columns[4];
-      qdetail::transpose_16x4_dwords(base + offsetof(block, qs), stride, columns);
-      for (std::size_t g = 0; g < 4; ++g) {
-        _mm512_store_si512(p[b].u[g], _mm512_and_si512(columns[g], m4));
-        _mm512_store_si512(p[b].u[g + 4], _mm512_and_si512(_mm512_srli_epi32(columns[g], 4), m4));
-      }
-    }
+    qdetail::unpack_nibble_panel(w, r0, p, -8.0f, [](const std::uint8_t*, __m512i) {
+      return [](__m512i nibbles, std::size_t) { return nibbles; };
+    });
   }
 };
 
