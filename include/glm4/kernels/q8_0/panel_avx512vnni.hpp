@@ -1,8 +1,8 @@
 // q8_0's whole 16-row prefill panels (int8_panel.hpp) on AVX-512 VNNI
-// (GLM4_QDOT_AVX512VNNI), straight from the file's bytes, as q4_0's
-// (q4_0/panel_avx512vnni.hpp): a block's 16 rows of codes transposed in
-// registers are the panel's 8 columns, each one vector XOR (q + 128), and
-// the rows' 16 scales come in one gather.
+// (GLM4_QDOT_AVX512VNNI), straight from the file's bytes, as the nibble
+// formats' (x86/nibble_panel_avx512.hpp): a block's 16 rows of codes
+// transposed in registers are the panel's 8 columns, each one vector XOR
+// (q + 128), and the rows' 16 scales come in one gather.
 #pragma once
 
 #include <immintrin.h>
