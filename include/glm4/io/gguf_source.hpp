@@ -217,6 +217,8 @@ class gguf_source final : public tensor_source {
 
   bool absent_lm_head_is_tied() const override { return true; }
 
+  void release(std::span<const std::byte> bytes) const override { file_->mapping()->release(bytes); }
+
   const gguf_file& file() const { return *file_; }
 
  private:

@@ -135,6 +135,20 @@ class mapped_file {
   }
 
   std::span<const std::byte> bytes() const { return {data_, size_}; }
+
+  // Drops the pages wholly inside `range` (a part of this mapping) from the
+  // process's memory: the page cache keeps them, and a later read maps them
+  // again. The loader calls it for the tensors it has copied (repacked), so
+  // that peak RSS counts their bytes once.
+  void release(std::span<const std::byte> range) const {
+    const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const auto begin = reinterpret_cast<std::uintptr_t>(range.data()), end = begin + range.size();
+    const std::uintptr_t first = (begin + page - 1) / page * page, last = end / page * page;
+    if (begin < reinterpret_cast<std::uintptr_t>(data_) || end > reinterpret_cast<std::uintptr_t>(data_ + size_) ||
+        first >= last)
+      return;
+    ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+  }
   std::size_t size() const { return size_; }
   const std::filesystem::path& path() const { return path_; }
 

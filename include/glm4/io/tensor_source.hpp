@@ -65,6 +65,10 @@ class tensor_source {
   // configuration says (GGUF files drop `output.weight` when it equals
   // `token_embd.weight`).
   virtual bool absent_lm_head_is_tied() const { return false; }
+  // The loader has copied these bytes of a tensor (repacked them) and will
+  // not read them again: a source whose bytes are a file's mapping lets
+  // their pages go from the process's memory (the page cache keeps them).
+  virtual void release(std::span<const std::byte>) const {}
 };
 
 }  // namespace glm4::io

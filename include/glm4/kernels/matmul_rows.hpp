@@ -232,24 +232,16 @@ void prepare_panel_row(const float* x, Act* a, std::size_t cols) {
   for (std::size_t b = 0; b < cols / 32; ++b) qdetail::quantize_q8(x + 32 * b, a[b]);
 }
 
-// The panel path: unpacks the 16-row panel starting at weight row r0 and runs
-// the n activation rows (prepared by prepare_panel_row, cols / 32 blocks
-// apart) over it in tiles of the target's panel_tile_tokens (then 4 and 1
-// for the rest), into y's columns [r0, r0 + 16) (+ bias); y has w.rows()
-// columns.
-template <quant::block_format F>
-  requires has_int8_panel<F>
-void one_panel(const matrix<F>& w, std::size_t r0, const panel_act_for<F>* a, std::size_t n, float* y,
-               const float* bias) {
-  const std::size_t rows = w.rows(), nb = w.cols() / 32;
-  // Per thread, grown once.
-  thread_local std::vector<panel_block_for<F>> panel;
-  if (panel.size() < nb) panel.resize(nb);
-  const std::size_t live = std::min(panel_rows, rows - r0);
-  qdetail::unpack_panel(w, r0, live, panel.data());
+// The n activation rows (prepared by prepare_panel_row, nb blocks apart)
+// over an unpacked 16-row panel, in tiles of the target's panel_tile_tokens
+// (then 4 and 1 for the rest), into y's columns [r0, r0 + live) (+ bias);
+// y has `rows` columns.
+template <unsigned MaxCode, std::size_t Groups>
+void panel_tiles(const panel_block_of<Groups>* panel, std::size_t nb, const panel_act<Groups>* a, std::size_t n,
+                 std::size_t r0, std::size_t live, std::size_t rows, float* y, const float* bias) {
   const auto run = [&]<std::size_t T>(std::size_t t0) {
     alignas(64) float out[T * panel_rows];
-    qdetail::panel_tile<T, panel_unpack<F>::max_code>(panel.data(), nb, a + t0 * nb, nb, out);
+    qdetail::panel_tile<T, MaxCode>(panel, nb, a + t0 * nb, nb, out);
     for (std::size_t t = 0; t < T; ++t)
       for (std::size_t r = 0; r < live; ++r)
         y[(t0 + t) * rows + r0 + r] = out[t * panel_rows + r] + (bias ? bias[r0 + r] : 0.0f);
@@ -260,6 +252,21 @@ void one_panel(const matrix<F>& w, std::size_t r0, const panel_act_for<F>* a, st
   if constexpr (tokens > 4)
     for (; t + 4 <= n; t += 4) run.template operator()<4>(t);
   for (; t < n; ++t) run.template operator()<1>(t);
+}
+
+// The panel path: unpacks the 16-row panel starting at weight row r0 and runs
+// the n activation rows over it (panel_tiles).
+template <quant::block_format F>
+  requires has_int8_panel<F>
+void one_panel(const matrix<F>& w, std::size_t r0, const panel_act_for<F>* a, std::size_t n, float* y,
+               const float* bias) {
+  const std::size_t nb = w.cols() / 32;
+  // Per thread, grown once.
+  thread_local std::vector<panel_block_for<F>> panel;
+  if (panel.size() < nb) panel.resize(nb);
+  const std::size_t live = std::min(panel_rows, w.rows() - r0);
+  qdetail::unpack_panel(w, r0, live, panel.data());
+  panel_tiles<panel_unpack<F>::max_code>(panel.data(), nb, a, n, r0, live, w.rows(), y, bias);
 }
 #endif
 

@@ -6,7 +6,10 @@
 //   decode_avx2.hpp        int8 decode                    GLM4_GEMV_AVX2
 //   decode_avx512vbmi.hpp  int8 decode                    GLM4_GEMV_AVX512VBMI
 //   decode_neon.hpp        int8 decode                    GLM4_GEMV_NEON_DOTPROD
-// dot_traits<q4_0> takes the ones this target compiles.
+//   repacked_reference.hpp   repacked panels' scalar twins (every target)
+//   repacked_avx512vnni.hpp  repacked panels' tile       GLM4_QDOT_AVX512VNNI
+// dot_traits<q4_0> takes the ones this target compiles; the repacked
+// panels' kernels are kernels/repacked_rows.hpp's.
 #pragma once
 
 #include "glm4/kernels/activations/q16.hpp"

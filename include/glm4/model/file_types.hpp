@@ -15,6 +15,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "glm4/kernels/repacked_rows.hpp"
 #include "glm4/kernels/targets.hpp"
 #include "glm4/model/weight_scheme.hpp"
 
@@ -34,9 +35,23 @@ namespace q = quant;
 using weights::any_of;
 using weights::scheme;
 
+// The layers' matrices of format F: repacked at load where this target has
+// F's repacked kernels (q4_0 on AVX-512 VNNI: a pass of a few tokens then
+// costs little more than one), in place elsewhere.
+template <q::block_format F, bool = kernels::has_repacked_kernels<F>>
+struct layers_role {
+  using type = F;
+};
+template <q::block_format F>
+struct layers_role<F, true> {
+  using type = weights::repacked<F>;
+};
+template <q::block_format F>
+using layers_of = typename layers_role<F>::type;
+
 // Q4_0, Q4_1, Q5_0, Q8_0: one base format, a Q6_K (or Q8_0) output.
 template <q::block_format Base>
-using legacy = scheme<any_of<Base, q::q6_k, q::q8_0>, Base, Base, any_of<q::q6_k, q::q8_0, Base>>;
+using legacy = scheme<any_of<Base, q::q6_k, q::q8_0>, layers_of<Base>, layers_of<Base>, any_of<q::q6_k, q::q8_0, Base>>;
 
 // Q4_K_S / Q4_K_M, Q5_K_S / Q5_K_M: `Layers` for attention and FFN
 // matrices, `Embedding` for token_embd (the base type or its fallback), the

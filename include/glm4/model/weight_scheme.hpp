@@ -11,6 +11,7 @@
 #include "glm4/quant/formats.hpp"
 #include "glm4/quant/matrix.hpp"
 #include "glm4/quant/mixed_matrix.hpp"
+#include "glm4/quant/repacked_matrix.hpp"
 
 namespace glm4::inline GLM4_TARGET::weights {
 
@@ -19,47 +20,62 @@ namespace glm4::inline GLM4_TARGET::weights {
 template <quant::block_format... Fs>
 struct any_of {};
 
+// A role whose tensors, of format F in the file, are repacked at load into
+// panels of 16 rows (quant/repacked_matrix.hpp): the same values in memory
+// of the process's own instead of the file's bytes in place, for kernels
+// that serve a few tokens at nearly the cost of one (model/file_types.hpp
+// picks it where the target has them).
+template <quant::repackable F>
+struct repacked {
+  using format = F;
+};
+
 namespace detail {
+// Per role: whether it is one, its matrix type, which file types it takes
+// (in place, or exactly as repacked<F> repacks them) and its formats' names
+// for messages ("q4_k", "q4_k|q6_k", "q4_0 repacked").
 template <class R>
 struct role_traits {
   static constexpr bool valid = quant::block_format<R>;
   using matrix_type = matrix<R>;
+  static constexpr bool accepts(quant::ggml_type t) { return R::type == t; }
+  static std::string names() { return std::string(R::name); }
 };
 template <quant::block_format... Fs>
 struct role_traits<any_of<Fs...>> {
   static constexpr bool valid = sizeof...(Fs) > 0;
   using matrix_type = mixed_matrix<Fs...>;
+  static constexpr bool accepts(quant::ggml_type t) { return ((Fs::type == t) || ...); }
+  static std::string names() {
+    std::string out;
+    ((out += (out.empty() ? "" : "|") + std::string(Fs::name)), ...);
+    return out;
+  }
+};
+template <quant::repackable F>
+struct role_traits<repacked<F>> {
+  static constexpr bool valid = true;
+  using matrix_type = repacked_matrix<F>;
+  static constexpr bool accepts(quant::ggml_type t) { return F::type == t; }
+  static std::string names() { return std::string(F::name) + " repacked"; }
 };
 }  // namespace detail
 
-// What a tensor role is stored as: one block format, or any_of<...>.
+// What a tensor role is stored as: one block format, any_of<...> or
+// repacked<F>.
 template <class R>
 concept role_format = detail::role_traits<R>::valid;
 
-// Whether a role keeps a tensor of runtime type `t` in place.
+// Whether a role keeps a tensor of runtime type `t` (in place, or repacked).
 template <class R>
 constexpr bool accepts(quant::ggml_type t) {
-  if constexpr (quant::block_format<R>) {
-    return R::type == t;
-  } else {
-    return []<quant::block_format... Fs>(any_of<Fs...>*, quant::ggml_type type) {
-      return ((Fs::type == type) || ...);
-    }(static_cast<R*>(nullptr), t);
-  }
+  return detail::role_traits<R>::accepts(t);
 }
 
-// The role's formats for messages: "q4_k" or "q4_k|q6_k".
+// The role's formats for messages.
 template <class R>
 std::string format_names() {
-  if constexpr (quant::block_format<R>) {
-    return std::string(R::name);
-  } else {
-    return []<quant::block_format... Fs>(any_of<Fs...>*) {
-      std::string out;
-      ((out += (out.empty() ? "" : "|") + std::string(Fs::name)), ...);
-      return out;
-    }(static_cast<R*>(nullptr));
-  }
+  return detail::role_traits<R>::names();
 }
 
 template <role_format R>

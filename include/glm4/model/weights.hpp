@@ -140,12 +140,17 @@ class tensor_taker {
   }
 
   // Rows of a tensor for a role: an any_of role keeps the file's format when
-  // it is one of its own.
+  // it is one of its own; a repacked<F> role repacks the rows of format F.
   template <weights::role_format R>
   weight_matrix<R> role_rows(const io::source_tensor& t, std::size_t row0, std::size_t rows) {
     weight_matrix<R> out;
     if constexpr (quant::block_format<R>) {
       out = rows_of<R>(t, row0, rows);
+    } else if constexpr (requires { typename R::format; }) {
+      out = weight_matrix<R>(rows_of<typename R::format>(t, row0, rows));
+      const auto file_type = quant::traits_of(t.type);
+      const std::size_t row_bytes = static_cast<std::size_t>(t.shape[1]) / file_type.block_elems * file_type.block_bytes;
+      src_.release(t.bytes.subspan(row0 * row_bytes, rows * row_bytes));
     } else {
       out = [&]<quant::block_format First, quant::block_format... Rest>(weights::any_of<First, Rest...>*) {
         std::optional<weight_matrix<R>> kept;

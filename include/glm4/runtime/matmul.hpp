@@ -19,9 +19,11 @@
 #include "glm4/kernels/dot.hpp"
 #include "glm4/kernels/int8_panel.hpp"
 #include "glm4/kernels/matmul_rows.hpp"
+#include "glm4/kernels/repacked_rows.hpp"
 #include "glm4/kernels/targets.hpp"
 #include "glm4/quant/matrix.hpp"
 #include "glm4/quant/mixed_matrix.hpp"
+#include "glm4/quant/repacked_matrix.hpp"
 #include "glm4/runtime/thread_pool.hpp"
 
 namespace glm4::inline GLM4_TARGET {
@@ -66,6 +68,27 @@ void gemv(const matrix<F>& w, const float* x, std::size_t n, float* y, thread_po
                       kernels::gemv_rows(w, a, a_stride, n, t_begin * tile, std::min(rows, t_end * tile), y, bias);
                     });
 }
+// x's n rows in dot_traits<F>'s activation layout (x itself for the float
+// formats), converted once per call, rows in parallel; the buffer only
+// grows, so the decode path stops allocating after its first step.
+template <quant::block_format F>
+const typename kernels::dot_traits<F>::activation* prepared_activations(const float* x, std::size_t n,
+                                                                        std::size_t cols, thread_pool& pool) {
+  using T = kernels::dot_traits<F>;
+  using act = typename T::activation;
+  if constexpr (std::is_same_v<act, float>) {
+    return x;
+  } else {
+    const std::size_t a_stride = cols / T::activation_block_elems;
+    thread_local std::vector<act> prepared;
+    if (prepared.size() < n * a_stride) prepared.resize(n * a_stride);
+    act* out = prepared.data();
+    pool.parallel_for(n, 1, [&](std::size_t begin, std::size_t end, std::size_t) {
+      for (std::size_t i = begin; i < end; ++i) T::prepare(x + i * cols, out + i * a_stride, cols);
+    });
+    return out;
+  }
+}
 }  // namespace detail
 
 // x: n rows of w.cols() floats; y: n rows of w.rows() floats.
@@ -83,23 +106,9 @@ void matmul(const matrix<F>& w, const float* x, std::size_t n, float* y, thread_
       return detail::gemv(w, x, n, y, pool, bias);
   }
   using T = kernels::dot_traits<F>;
-  using act = typename T::activation;
   const std::size_t rows = w.rows(), cols = w.cols();
   const std::size_t a_stride = cols / T::activation_block_elems;
-  const act* a;
-  if constexpr (std::is_same_v<act, float>) {
-    a = x;
-  } else {
-    // Activations are converted once per call, rows in parallel; the buffer
-    // only grows, so the decode path stops allocating after its first step.
-    thread_local std::vector<act> prepared;
-    if (prepared.size() < n * a_stride) prepared.resize(n * a_stride);
-    act* out = prepared.data();
-    pool.parallel_for(n, 1, [&](std::size_t begin, std::size_t end, std::size_t) {
-      for (std::size_t i = begin; i < end; ++i) T::prepare(x + i * cols, out + i * a_stride, cols);
-    });
-    a = out;
-  }
+  const auto* a = detail::prepared_activations<F>(x, n, cols, pool);
   const auto finish = [&](std::size_t i, std::size_t r, float v) { y[i * rows + r] = v + (bias ? bias[r] : 0.0f); };
   constexpr std::size_t tile = 16;
   const std::size_t tiles = (rows + tile - 1) / tile;
@@ -118,5 +127,62 @@ void matmul(const mixed_matrix<Fs...>& w, const float* x, std::size_t n, float* 
             const float* bias = nullptr) {
   w.visit([&](const auto& m) { matmul<P>(m, x, n, y, pool, bias); });
 }
+
+#if defined(GLM4_QDOT_AVX512VNNI)
+// A matrix repacked into 16-row panels (quant/repacked_matrix.hpp): threads
+// take whole panels. With int8 activations, prefill unpacks each panel into
+// the int8 panel as the file's layout does; fewer tokens run the repacked
+// tile (kernels/repacked_rows.hpp), each token's sums as decode's, bit for
+// bit. Int16 activations rebuild each panel's rows in the file's layout for
+// the format's int16 kernels: slower, and only where a session asks for them.
+template <kernels::activation_precision P = kernels::int8_activations, quant::repackable F>
+  requires kernels::has_repacked_kernels<F>
+void matmul(const repacked_matrix<F>& w, const float* x, std::size_t n, float* y, thread_pool& pool,
+            const float* bias = nullptr) {
+  const std::size_t rows = w.rows(), cols = w.cols(), nb = w.blocks_per_row(), panels = w.panels();
+  if constexpr (std::is_same_v<P, kernels::int8_activations>) {
+    if (n >= kernels::int8_panel_min_tokens) {
+      using act = kernels::panel_act_for<F>;
+      thread_local std::vector<act> prepared;
+      if (prepared.size() < n * nb) prepared.resize(n * nb);
+      act* a = prepared.data();
+      pool.parallel_for(n, 1, [&](std::size_t begin, std::size_t end, std::size_t) {
+        for (std::size_t i = begin; i < end; ++i) kernels::prepare_panel_row(x + i * cols, a + i * nb, cols);
+      });
+      pool.parallel_for(panels, 1, [&](std::size_t p_begin, std::size_t p_end, std::size_t) {
+        for (std::size_t p = p_begin; p < p_end; ++p) kernels::repacked_panel(w, p, a, n, y, bias);
+      });
+    } else {
+      thread_local std::vector<kernels::repacked_act> prepared;
+      if (prepared.size() < n * nb) prepared.resize(n * nb);
+      auto* a = prepared.data();
+      pool.parallel_for(n, 1, [&](std::size_t begin, std::size_t end, std::size_t) {
+        for (std::size_t i = begin; i < end; ++i) kernels::q4_0_kernels::prepare_repacked(x + i * cols, a + i * nb, cols);
+      });
+      // One contiguous range of panels per thread: each one sequential stream.
+      pool.parallel_for(panels, [&](std::size_t p_begin, std::size_t p_end, std::size_t) {
+        kernels::repacked_rows(w, a, nb, n, p_begin, p_end, y, bias);
+      });
+    }
+  } else {
+    using T = kernels::dot_traits<F>;
+    const std::size_t a_stride = cols / T::activation_block_elems;
+    const auto* a = detail::prepared_activations<F>(x, n, cols, pool);
+    pool.parallel_for(panels, 1, [&](std::size_t p_begin, std::size_t p_end, std::size_t) {
+      constexpr std::size_t panel_rows = repacked_matrix<F>::panel_rows;
+      thread_local std::vector<typename F::block> rebuilt;
+      if (rebuilt.size() < panel_rows * nb) rebuilt.resize(panel_rows * nb);
+      for (std::size_t p = p_begin; p < p_end; ++p) {
+        const std::size_t r0 = p * panel_rows, live = std::min(panel_rows, rows - r0);
+        for (std::size_t r = 0; r < live; ++r) w.row(r0 + r, rebuilt.data() + r * nb);
+        const auto finish = [&](std::size_t i, std::size_t r, float v) {
+          y[i * rows + r0 + r] = v + (bias ? bias[r0 + r] : 0.0f);
+        };
+        kernels::dot_rows(matrix<F>(rebuilt.data(), live, cols, nullptr), a, a_stride, 0, live, n, finish);
+      }
+    });
+  }
+}
+#endif
 
 }  // namespace glm4::inline GLM4_TARGET

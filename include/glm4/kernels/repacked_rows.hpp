@@ -1,0 +1,76 @@
+// The single-threaded pieces of y = x W^T for matrices repacked into 16-row
+// panels at load (quant/repacked_matrix.hpp), as matmul_rows.hpp's are for
+// the file's layout; runtime/matmul.hpp splits the panels over threads.
+// Fewer tokens than int8_panel_min_tokens (decode, batches, drafts) run the
+// format's repacked tile; more run prefill's int8 panels, unpacked from the
+// repacked ones.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <vector>
+
+#include "glm4/kernels/int8_panel.hpp"
+#include "glm4/kernels/matmul_rows.hpp"
+#include "glm4/kernels/targets.hpp"
+#include "glm4/quant/q4_0.hpp"
+#include "glm4/quant/repacked_matrix.hpp"
+
+#if defined(GLM4_QDOT_AVX512VNNI)
+#include "glm4/kernels/q4_0/repacked_avx512vnni.hpp"
+#endif
+
+namespace glm4::inline GLM4_TARGET::kernels {
+
+// Formats whose repacked kernels this target compiles: the file types
+// (model/file_types.hpp) repack only these.
+template <class F>
+inline constexpr bool has_repacked_kernels = false;
+#if defined(GLM4_QDOT_AVX512VNNI)
+template <>
+inline constexpr bool has_repacked_kernels<quant::q4_0> = true;
+
+using repacked_act = q4_0_kernels::repacked_act;
+
+// Panels [p0, p1) against n < int8_panel_min_tokens tokens prepared by
+// prepare_repacked (a_stride blocks apart), into y's n rows (w.rows()
+// apart) (+ bias). Each panel meets its tiles of 8, 4, 2 and 1 tokens while
+// it is in cache; the first tile streams it, prefetching 32 blocks ahead.
+inline void repacked_rows(const repacked_matrix<quant::q4_0>& w, const repacked_act* a, std::size_t a_stride,
+                          std::size_t n, std::size_t p0, std::size_t p1, float* y, const float* bias) {
+  constexpr std::size_t ahead = 32 * sizeof(q4_0_kernels::panel_block_q4_0);
+  const std::size_t nb = w.blocks_per_row(), rows = w.rows();
+  for (std::size_t p = p0; p < p1; ++p) {
+    const std::size_t r0 = p * panel_rows, live = std::min(panel_rows, rows - r0);
+    std::size_t t0 = 0;
+    const auto tiles = [&]<std::size_t T>() {
+      for (; t0 + T <= n; t0 += T) {
+        alignas(64) float out[T * panel_rows];
+        q4_0_kernels::repacked_tile<T>(w.panel(p), nb, a + t0 * a_stride, a_stride, out, t0 == 0 ? ahead : 0);
+        for (std::size_t t = 0; t < T; ++t)
+          for (std::size_t r = 0; r < live; ++r)
+            y[(t0 + t) * rows + r0 + r] = out[t * panel_rows + r] + (bias ? bias[r0 + r] : 0.0f);
+      }
+    };
+    tiles.template operator()<8>();
+    tiles.template operator()<4>();
+    tiles.template operator()<2>();
+    tiles.template operator()<1>();
+  }
+}
+
+// Prefill: panel p unpacked into the int8 panel, then every token over it
+// (one_panel's tiles).
+inline void repacked_panel(const repacked_matrix<quant::q4_0>& w, std::size_t p, const q8_act* a, std::size_t n,
+                           float* y, const float* bias) {
+  const std::size_t nb = w.blocks_per_row();
+  thread_local std::vector<panel_block> panel;  // per thread, grown once
+  if (panel.size() < nb) panel.resize(nb);
+  q4_0_kernels::unpack_repacked(w.panel(p), nb, panel.data());
+  const std::size_t r0 = p * panel_rows;
+  panel_tiles<panel_unpack<quant::q4_0>::max_code>(panel.data(), nb, a, n, r0, std::min(panel_rows, w.rows() - r0),
+                                                   w.rows(), y, bias);
+}
+#endif
+
+}  // namespace glm4::inline GLM4_TARGET::kernels
