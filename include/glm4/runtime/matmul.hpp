@@ -29,19 +29,37 @@
 namespace glm4::inline GLM4_TARGET {
 
 namespace detail {
+// x's n rows of `cols` floats, each prepared by prepare(row, out) into
+// `stride` activation blocks, rows in parallel. The buffer (one per call
+// site: each passes its own lambda) only grows, so the decode path stops
+// allocating after its first step.
+template <class Act, class Prepare>
+const Act* prepared_rows(const float* x, std::size_t n, std::size_t cols, std::size_t stride, thread_pool& pool,
+                         Prepare prepare) {
+  thread_local std::vector<Act> prepared;
+  if (prepared.size() < n * stride) prepared.resize(n * stride);
+  Act* out = prepared.data();
+  pool.parallel_for(n, 1, [&](std::size_t begin, std::size_t end, std::size_t) {
+    for (std::size_t i = begin; i < end; ++i) prepare(x + i * cols, out + i * stride);
+  });
+  return out;
+}
+
 #if defined(GLM4_INT8_PANEL)
+// The panel path's activations: int8 rows (prepare_panel_row).
+template <quant::block_format F>
+const kernels::panel_act_for<F>* panel_activations(const float* x, std::size_t n, std::size_t cols,
+                                                   thread_pool& pool) {
+  return prepared_rows<kernels::panel_act_for<F>>(
+      x, n, cols, cols / 32, pool, [cols](const float* row, auto* out) { kernels::prepare_panel_row(row, out, cols); });
+}
+
 // Activations to int8 once, rows in parallel; then each thread takes whole
 // 16-row panels and runs the batch over them.
 template <quant::block_format F>
 void panel_matmul(const matrix<F>& w, const float* x, std::size_t n, float* y, thread_pool& pool, const float* bias) {
-  const std::size_t rows = w.rows(), cols = w.cols(), nb = cols / 32;
-  using act = kernels::panel_act_for<F>;
-  thread_local std::vector<act> prepared;
-  if (prepared.size() < n * nb) prepared.resize(n * nb);
-  act* a = prepared.data();
-  pool.parallel_for(n, 1, [&](std::size_t begin, std::size_t end, std::size_t) {
-    for (std::size_t i = begin; i < end; ++i) kernels::prepare_panel_row(x + i * cols, a + i * nb, cols);
-  });
+  const std::size_t rows = w.rows(), cols = w.cols();
+  const auto* a = panel_activations<F>(x, n, cols, pool);
   const std::size_t panels = (rows + kernels::panel_rows - 1) / kernels::panel_rows;
   pool.parallel_for(panels, 1, [&](std::size_t p_begin, std::size_t p_end, std::size_t) {
     for (std::size_t p = p_begin; p < p_end; ++p) kernels::one_panel(w, p * kernels::panel_rows, a, n, y, bias);
@@ -69,8 +87,7 @@ void gemv(const matrix<F>& w, const float* x, std::size_t n, float* y, thread_po
                     });
 }
 // x's n rows in dot_traits<F>'s activation layout (x itself for the float
-// formats), converted once per call, rows in parallel; the buffer only
-// grows, so the decode path stops allocating after its first step.
+// formats), converted once per call.
 template <quant::block_format F>
 const typename kernels::dot_traits<F>::activation* prepared_activations(const float* x, std::size_t n,
                                                                         std::size_t cols, thread_pool& pool) {
@@ -79,14 +96,8 @@ const typename kernels::dot_traits<F>::activation* prepared_activations(const fl
   if constexpr (std::is_same_v<act, float>) {
     return x;
   } else {
-    const std::size_t a_stride = cols / T::activation_block_elems;
-    thread_local std::vector<act> prepared;
-    if (prepared.size() < n * a_stride) prepared.resize(n * a_stride);
-    act* out = prepared.data();
-    pool.parallel_for(n, 1, [&](std::size_t begin, std::size_t end, std::size_t) {
-      for (std::size_t i = begin; i < end; ++i) T::prepare(x + i * cols, out + i * a_stride, cols);
-    });
-    return out;
+    return prepared_rows<act>(x, n, cols, cols / T::activation_block_elems, pool,
+                              [cols](const float* row, act* out) { T::prepare(row, out, cols); });
   }
 }
 }  // namespace detail
@@ -142,23 +153,14 @@ void matmul(const repacked_matrix<F>& w, const float* x, std::size_t n, float* y
   const std::size_t rows = w.rows(), cols = w.cols(), nb = w.blocks_per_row(), panels = w.panels();
   if constexpr (std::is_same_v<P, kernels::int8_activations>) {
     if (n >= kernels::int8_panel_min_tokens) {
-      using act = kernels::panel_act_for<F>;
-      thread_local std::vector<act> prepared;
-      if (prepared.size() < n * nb) prepared.resize(n * nb);
-      act* a = prepared.data();
-      pool.parallel_for(n, 1, [&](std::size_t begin, std::size_t end, std::size_t) {
-        for (std::size_t i = begin; i < end; ++i) kernels::prepare_panel_row(x + i * cols, a + i * nb, cols);
-      });
+      const auto* a = detail::panel_activations<F>(x, n, cols, pool);
       pool.parallel_for(panels, 1, [&](std::size_t p_begin, std::size_t p_end, std::size_t) {
         for (std::size_t p = p_begin; p < p_end; ++p) kernels::repacked_panel(w, p, a, n, y, bias);
       });
     } else {
-      thread_local std::vector<kernels::repacked_act> prepared;
-      if (prepared.size() < n * nb) prepared.resize(n * nb);
-      auto* a = prepared.data();
-      pool.parallel_for(n, 1, [&](std::size_t begin, std::size_t end, std::size_t) {
-        for (std::size_t i = begin; i < end; ++i) kernels::q4_0_kernels::prepare_repacked(x + i * cols, a + i * nb, cols);
-      });
+      const auto* a = detail::prepared_rows<kernels::repacked_act>(
+          x, n, cols, nb, pool,
+          [cols](const float* row, kernels::repacked_act* out) { kernels::q4_0_kernels::prepare_repacked(row, out, cols); });
       // One contiguous range of panels per thread: each one sequential stream.
       pool.parallel_for(panels, [&](std::size_t p_begin, std::size_t p_end, std::size_t) {
         kernels::repacked_rows(w, a, nb, n, p_begin, p_end, y, bias);
