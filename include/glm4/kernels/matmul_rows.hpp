@@ -232,6 +232,15 @@ void prepare_panel_row(const float* x, Act* a, std::size_t cols) {
   for (std::size_t b = 0; b < cols / 32; ++b) qdetail::quantize_q8(x + 32 * b, a[b]);
 }
 
+// A 16-row tile's results for T tokens (out[t * 16 + r]) into y's rows t0
+// .. t0 + T, columns [r0, r0 + live) (+ bias); y has `rows` columns.
+inline void store_panel_tile(const float* out, std::size_t T, std::size_t t0, std::size_t r0, std::size_t live,
+                             std::size_t rows, float* y, const float* bias) {
+  for (std::size_t t = 0; t < T; ++t)
+    for (std::size_t r = 0; r < live; ++r)
+      y[(t0 + t) * rows + r0 + r] = out[t * panel_rows + r] + (bias ? bias[r0 + r] : 0.0f);
+}
+
 // The n activation rows (prepared by prepare_panel_row, nb blocks apart)
 // over an unpacked 16-row panel, in tiles of the target's panel_tile_tokens
 // (then 4 and 1 for the rest), into y's columns [r0, r0 + live) (+ bias);
@@ -242,9 +251,7 @@ void panel_tiles(const panel_block_of<Groups>* panel, std::size_t nb, const pane
   const auto run = [&]<std::size_t T>(std::size_t t0) {
     alignas(64) float out[T * panel_rows];
     qdetail::panel_tile<T, MaxCode>(panel, nb, a + t0 * nb, nb, out);
-    for (std::size_t t = 0; t < T; ++t)
-      for (std::size_t r = 0; r < live; ++r)
-        y[(t0 + t) * rows + r0 + r] = out[t * panel_rows + r] + (bias ? bias[r0 + r] : 0.0f);
+    store_panel_tile(out, T, t0, r0, live, rows, y, bias);
   };
   std::size_t t = 0;
   constexpr std::size_t tokens = qdetail::panel_tile_tokens;

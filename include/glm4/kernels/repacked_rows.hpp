@@ -47,9 +47,7 @@ inline void repacked_rows(const repacked_matrix<quant::q4_0>& w, const repacked_
       for (; t0 + T <= n; t0 += T) {
         alignas(64) float out[T * panel_rows];
         q4_0_kernels::repacked_tile<T>(w.panel(p), nb, a + t0 * a_stride, a_stride, out, t0 == 0 ? ahead : 0);
-        for (std::size_t t = 0; t < T; ++t)
-          for (std::size_t r = 0; r < live; ++r)
-            y[(t0 + t) * rows + r0 + r] = out[t * panel_rows + r] + (bias ? bias[r0 + r] : 0.0f);
+        store_panel_tile(out, T, t0, r0, live, rows, y, bias);
       }
     };
     tiles.template operator()<8>();
