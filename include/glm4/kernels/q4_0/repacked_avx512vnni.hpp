@@ -8,7 +8,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 
 #include "glm4/kernels/int8_panel.hpp"
 #include "glm4/kernels/q4_0/repacked_reference.hpp"
@@ -16,9 +15,15 @@
 
 namespace glm4::inline GLM4_TARGET::kernels::q4_0_kernels {
 
+// Four activation bytes in every lane, loaded from memory: copying the 32
+// bytes into ints first made GCC move each dword through a general register
+// (one more port-5 uop per vpdpbusd, which runs on that port too): 8-9 % of
+// the 8-session rate.
+inline __m512i broadcast_dword(const std::int8_t* four) { return _mm512_broadcastd_epi32(_mm_loadu_si32(four)); }
+
 // T tokens over one panel's blocks [0, nb), into out[t * 16 + r]. Per block
 // the four code vectors are split into low and high nibbles once; per token
-// eight vpdpbusd against its activations' dwords as embedded broadcasts, in
+// eight vpdpbusd against its activations' dwords broadcast from memory, in
 // two chains (low nibbles, high nibbles: one chain of eight left 8 tokens
 // bound by its latency, 11.0 against 13.0-13.3 GB/s a core with the panel
 // in L2), then one float step for the 16 rows. `ahead` > 0 prefetches into
@@ -43,12 +48,10 @@ inline void repacked_tile(const panel_block_q4_0* p, std::size_t nb, const repac
     }
     for (std::size_t t = 0; t < T; ++t) {
       const repacked_act& x = a[t * a_stride + b];
-      std::int32_t four[8];
-      std::memcpy(four, x.qs, 32);
       __m512i low = _mm512_set1_epi32(x.offset_sum), high = _mm512_setzero_si512();
       for (std::size_t c = 0; c < 4; ++c) {
-        low = _mm512_dpbusd_epi32(low, lo[c], _mm512_set1_epi32(four[c]));       // values 4c .. 4c + 3
-        high = _mm512_dpbusd_epi32(high, hi[c], _mm512_set1_epi32(four[c + 4]));  // values 16 + 4c ..
+        low = _mm512_dpbusd_epi32(low, lo[c], broadcast_dword(x.qs + 4 * c));         // values 4c .. 4c + 3
+        high = _mm512_dpbusd_epi32(high, hi[c], broadcast_dword(x.qs + 16 + 4 * c));  // values 16 + 4c ..
       }
       sums[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(low, high)), _mm512_mul_ps(dw, _mm512_set1_ps(x.d)),
                                 sums[t]);
