@@ -3,10 +3,10 @@
 //   - repacking keeps every row's bytes; padded rows decode to 0;
 //   - the scalar tile is the product of the decoded weights and the decoded
 //     int8 activations (double precision, to float rounding);
-//   - the SIMD tile (AVX-512 VNNI; a skipped case elsewhere) equals the
-//     scalar tile bit for bit, also at the largest codes and activations,
-//     and so does the unpacking into prefill's int8 panel, which equals the
-//     file layout's own unpacking;
+//   - the SIMD tile (AVX-512 VNNI, AVX2; a skipped case elsewhere) equals the
+//     scalar tile bit for bit, also at the largest codes and activations
+//     and over decode's panels side by side, and so does the unpacking into
+//     prefill's int8 panel, which equals the file layout's own unpacking;
 //   - matmul on the repacked matrix: each of fewer than 16 tokens gets the
 //     sums it gets alone, bit for bit, with 1 and 2 threads; prefill and the
 //     int16 activations equal the file layout's matmul bit for bit.
@@ -101,7 +101,7 @@ BOOST_AUTO_TEST_CASE(the_scalar_tile_is_the_product) {
 }
 
 BOOST_AUTO_TEST_CASE(the_simd_tile_equals_its_scalar_twin, *skip_unless_compiled(compiled, "q4_0's repacked tile")) {
-#if defined(GLM4_QDOT_AVX512VNNI)
+#if defined(GLM4_INT8_PANEL)
   const std::size_t cols = 1024, nb = cols / 32;
   const q4_0_weights w(16, cols, 4);
   const repacked_matrix<q::q4_0> r(w.m);
@@ -122,10 +122,12 @@ BOOST_AUTO_TEST_CASE(the_simd_tile_equals_its_scalar_twin, *skip_unless_compiled
     extreme[i].offset_sum = -8 * 32 * (i % 2 ? 127 : -127);
   }
   const auto check = [&]<std::size_t T>(const repacked_matrix<q::q4_0>& m, const std::vector<q40::repacked_act>& acts) {
-    std::vector<float> simd(T * 16), twin(T * 16);
-    q40::repacked_tile<T>(m.panel(0), nb, acts.data(), nb, simd.data(), 0);
-    q40::repacked_tile_reference(m.panel(0), nb, acts.data(), nb, T, twin.data());
-    BOOST_TEST(same_bits(simd.data(), twin.data(), T * 16), "T=" << T);
+    if constexpr (T <= q40::repacked_max_tokens) {  // AVX2's tiles stop at 4
+      std::vector<float> simd(T * 16), twin(T * 16);
+      q40::repacked_tile<T>(m.panel(0), nb, acts.data(), nb, simd.data(), 0);
+      q40::repacked_tile_reference(m.panel(0), nb, acts.data(), nb, T, twin.data());
+      BOOST_TEST(same_bits(simd.data(), twin.data(), T * 16), "T=" << T);
+    }
   };
   const std::vector<q40::repacked_act>* sets[] = {&a, &extreme};
   for (const auto* acts : sets) {
@@ -133,14 +135,28 @@ BOOST_AUTO_TEST_CASE(the_simd_tile_equals_its_scalar_twin, *skip_unless_compiled
     check.template operator()<2>(r, *acts);
     check.template operator()<4>(r, *acts);
     check.template operator()<8>(r, *acts);
-    check.template operator()<8>(bound, *acts);
+    check.template operator()<q40::repacked_max_tokens>(bound, *acts);
   }
+  // Decode's panels side by side (two on AVX2) equal each panel's twin.
+  const auto side_by_side = [&]<std::size_t Panels>() {
+    if constexpr (Panels > 1) {
+      const q4_0_weights wide(16 * Panels, cols, 6);
+      const repacked_matrix<q::q4_0> m(wide.m);
+      std::vector<float> simd(Panels * 16), twin(16);
+      q40::repacked_tile<1, Panels>(m.panel(0), nb, a.data(), nb, simd.data(), 0, nb);
+      for (std::size_t q = 0; q < Panels; ++q) {
+        q40::repacked_tile_reference(m.panel(q), nb, a.data(), nb, 1, twin.data());
+        BOOST_TEST(same_bits(simd.data() + 16 * q, twin.data(), 16), "panel " << q);
+      }
+    }
+  };
+  side_by_side.template operator()<q40::repacked_decode_panels>();
 #endif
 }
 
 BOOST_AUTO_TEST_CASE(prefills_panel_equals_the_file_layouts,
                      *skip_unless_compiled(compiled, "q4_0's repacked unpacking")) {
-#if defined(GLM4_QDOT_AVX512VNNI)
+#if defined(GLM4_INT8_PANEL)
   const std::size_t cols = 768, nb = cols / 32;
   const q4_0_weights w(32, cols, 6);
   const repacked_matrix<q::q4_0> r(w.m);
@@ -156,8 +172,10 @@ BOOST_AUTO_TEST_CASE(prefills_panel_equals_the_file_layouts,
 }
 
 BOOST_AUTO_TEST_CASE(matmul_gives_each_token_its_own_sums, *skip_unless_compiled(compiled, "q4_0's repacked matmul")) {
-#if defined(GLM4_QDOT_AVX512VNNI)
-  const std::size_t rows = 56, cols = 416;  // a panel of 8 rows; 13 blocks a row
+#if defined(GLM4_INT8_PANEL)
+  // 5 panels, the last of 8 rows (AVX2 decode pairs panels and leaves one);
+  // 13 blocks a row
+  const std::size_t rows = 72, cols = 416;
   const q4_0_weights w(rows, cols, 7);
   const repacked_matrix<q::q4_0> r(w.m);
   const auto bias = random_activations(rows, 8);

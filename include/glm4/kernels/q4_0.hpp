@@ -8,6 +8,7 @@
 //   decode_neon.hpp        int8 decode                    GLM4_GEMV_NEON_DOTPROD
 //   repacked_reference.hpp   repacked panels' scalar twins (every target)
 //   repacked_avx512vnni.hpp  repacked panels' tile       GLM4_QDOT_AVX512VNNI
+//   repacked_avx2.hpp        repacked panels' tile       GLM4_QDOT_AVX2
 // dot_traits<q4_0> takes the ones this target compiles; the repacked
 // panels' kernels are kernels/repacked_rows.hpp's.
 #pragma once

@@ -18,15 +18,18 @@
 
 #if defined(GLM4_QDOT_AVX512VNNI)
 #include "glm4/kernels/q4_0/repacked_avx512vnni.hpp"
+#elif defined(GLM4_QDOT_AVX2)
+#include "glm4/kernels/q4_0/repacked_avx2.hpp"
 #endif
 
 namespace glm4::inline GLM4_TARGET::kernels {
 
 // Formats whose repacked kernels this target compiles: the file types
-// (model/file_types.hpp) repack only these.
+// (model/file_types.hpp) repack only these. They exist where prefill's int8
+// panels do (AVX-512 VNNI and AVX2), which prefill unpacks them into.
 template <class F>
 inline constexpr bool has_repacked_kernels = false;
-#if defined(GLM4_QDOT_AVX512VNNI)
+#if defined(GLM4_INT8_PANEL)
 template <>
 inline constexpr bool has_repacked_kernels<quant::q4_0> = true;
 
@@ -34,21 +37,39 @@ using repacked_act = q4_0_kernels::repacked_act;
 
 // Panels [p0, p1) against n < int8_panel_min_tokens tokens prepared by
 // prepare_repacked (a_stride blocks apart), into y's n rows (w.rows()
-// apart) (+ bias). Each panel meets its tiles of 8, 4, 2 and 1 tokens while
-// it is in cache; the first tile streams it, prefetching 32 blocks ahead.
+// apart) (+ bias). Each panel meets its tiles of 8 (AVX-512 VNNI; AVX2's go
+// up to 4), 4, 2 and 1 tokens while it is in cache; the first tile streams
+// it, prefetching 32 blocks ahead. Decode takes repacked_decode_panels
+// panels at once (AVX2: 2), one from each equal share of the range.
 inline void repacked_rows(const repacked_matrix<quant::q4_0>& w, const repacked_act* a, std::size_t a_stride,
                           std::size_t n, std::size_t p0, std::size_t p1, float* y, const float* bias) {
   constexpr std::size_t ahead = 32 * sizeof(q4_0_kernels::panel_block_q4_0);
   const std::size_t nb = w.blocks_per_row(), rows = w.rows();
+  const auto decode_side_by_side = [&]<std::size_t Panels>() {
+    if constexpr (Panels > 1) {
+      const std::size_t share = (p1 - p0) / Panels;
+      for (std::size_t i = 0; i < share; ++i) {
+        alignas(64) float out[Panels * panel_rows];
+        q4_0_kernels::repacked_tile<1, Panels>(w.panel(p0 + i), nb, a, a_stride, out, ahead, share * nb);
+        for (std::size_t q = 0; q < Panels; ++q) {
+          const std::size_t r0 = (p0 + q * share + i) * panel_rows;
+          store_panel_tile(out + q * panel_rows, 1, 0, r0, std::min(panel_rows, rows - r0), rows, y, bias);
+        }
+      }
+      p0 += Panels * share;  // what is left (fewer than Panels) goes below
+    }
+  };
+  if (n == 1) decode_side_by_side.template operator()<q4_0_kernels::repacked_decode_panels>();
   for (std::size_t p = p0; p < p1; ++p) {
     const std::size_t r0 = p * panel_rows, live = std::min(panel_rows, rows - r0);
     std::size_t t0 = 0;
     const auto tiles = [&]<std::size_t T>() {
-      for (; t0 + T <= n; t0 += T) {
-        alignas(64) float out[T * panel_rows];
-        q4_0_kernels::repacked_tile<T>(w.panel(p), nb, a + t0 * a_stride, a_stride, out, t0 == 0 ? ahead : 0);
-        store_panel_tile(out, T, t0, r0, live, rows, y, bias);
-      }
+      if constexpr (T <= q4_0_kernels::repacked_max_tokens)
+        for (; t0 + T <= n; t0 += T) {
+          alignas(64) float out[T * panel_rows];
+          q4_0_kernels::repacked_tile<T>(w.panel(p), nb, a + t0 * a_stride, a_stride, out, t0 == 0 ? ahead : 0);
+          store_panel_tile(out, T, t0, r0, live, rows, y, bias);
+        }
     };
     tiles.template operator()<8>();
     tiles.template operator()<4>();

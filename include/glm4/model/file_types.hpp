@@ -36,8 +36,9 @@ using weights::any_of;
 using weights::scheme;
 
 // The layers' matrices of format F: repacked at load where this target has
-// F's repacked kernels (q4_0 on AVX-512 VNNI: a pass of a few tokens then
-// costs little more than one), in place elsewhere.
+// F's repacked kernels (q4_0 on AVX-512 VNNI and AVX2: a pass of a few
+// tokens then unpacks each weight once for all of them), in place
+// elsewhere.
 template <q::block_format F, bool = kernels::has_repacked_kernels<F>>
 struct layers_role {
   using type = F;

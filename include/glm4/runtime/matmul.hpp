@@ -139,7 +139,7 @@ void matmul(const mixed_matrix<Fs...>& w, const float* x, std::size_t n, float* 
   w.visit([&](const auto& m) { matmul<P>(m, x, n, y, pool, bias); });
 }
 
-#if defined(GLM4_QDOT_AVX512VNNI)
+#if defined(GLM4_INT8_PANEL)
 // A matrix repacked into 16-row panels (quant/repacked_matrix.hpp): threads
 // take whole panels. With int8 activations, prefill unpacks each panel into
 // the int8 panel as the file's layout does; fewer tokens run the repacked

@@ -15,6 +15,13 @@
 
 namespace glm4::inline GLM4_TARGET::kernels::q4_0_kernels {
 
+// Tokens per tile: each token's float sums take one register.
+inline constexpr std::size_t repacked_max_tokens = 8;
+
+// Panels a decode pass takes at once: one panel's stream keeps decode at
+// the memory's rate here.
+inline constexpr std::size_t repacked_decode_panels = 1;
+
 // Four activation bytes in every lane, loaded from memory: copying the 32
 // bytes into ints first made GCC move each dword through a general register
 // (one more port-5 uop per vpdpbusd, which runs on that port too): 8-9 % of
@@ -29,6 +36,7 @@ inline __m512i broadcast_dword(const std::int8_t* four) { return _mm512_broadcas
 // in L2), then one float step for the 16 rows. `ahead` > 0 prefetches into
 // L2 the panel bytes that far on (decode's stream).
 template <std::size_t T>
+  requires(T <= repacked_max_tokens)
 inline void repacked_tile(const panel_block_q4_0* p, std::size_t nb, const repacked_act* a, std::size_t a_stride,
                           float* out, std::size_t ahead) {
   const __m512i m4 = _mm512_set1_epi8(15);

@@ -1,8 +1,8 @@
 // The kernels of q4_0 repacked into 16-row panels (quant/q4_0_panels.hpp):
 // their activations and scalar twins, which the SIMD kernels
-// (repacked_avx512vnni.hpp) equal bit for bit. Per panel block b, row r and
-// token t, with activations x[j] ~= dx a[j] (activations/q8.hpp's q8_act
-// rounding) and codes q[j] in [0, 15],
+// (repacked_avx512vnni.hpp, repacked_avx2.hpp) equal bit for bit. Per panel
+// block b, row r and token t, with activations x[j] ~= dx a[j]
+// (activations/q8.hpp's q8_act rounding) and codes q[j] in [0, 15],
 //
 //   isum = sum_j (q[j] - 8) a[j] = sum_j q[j] a[j] + offset_sum,
 //   offset_sum = -8 sum_j a[j]                        (exact in int32)
