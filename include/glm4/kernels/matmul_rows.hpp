@@ -153,6 +153,22 @@ inline std::size_t l1_activation_bytes() {
 // first 16 rows of each 128-row range a thread takes came unprefetched).
 // Tiles of 8 tokens take two rows at a time where the format has that tile
 // (has_gemv_tile_pair), which loads each token's activations once for both.
+// Rows [g, g + live) two at a time through F's pair tile where it has one
+// (8 tokens); returns the rows done. A template of its own so that a format
+// without the tile never names it: clang looks dot_traits<F>'s members up
+// when gemv_row_tiles<F> is instantiated, before the discarded branch.
+template <std::size_t Tokens, quant::block_format F, class Ahead>
+std::size_t gemv_tile_pairs(const matrix<F>& w, std::size_t g, std::size_t live,
+                            const typename dot_traits<F>::gemv_activation* a, std::size_t a_stride, std::size_t c0,
+                            std::size_t c1, typename dot_traits<F>::gemv_partial* acc, Ahead ahead) {
+  std::size_t r = 0;
+  if constexpr (Tokens == 8 && has_gemv_tile_pair<F>)
+    for (; r + 2 <= live; r += 2)
+      dot_traits<F>::template gemv_tile_pair<Tokens>(w.row(g + r), w.blocks_per_row(), a, a_stride, c0, c1,
+                                                     acc + r * Tokens, ahead(r));
+  return r;
+}
+
 template <quant::block_format F>
 void gemv_row_tiles(const matrix<F>& w, const typename dot_traits<F>::gemv_activation* a, std::size_t a_stride,
                     std::size_t n, std::size_t r0, std::size_t r1, float* y) {
@@ -180,11 +196,7 @@ void gemv_row_tiles(const matrix<F>& w, const typename dot_traits<F>::gemv_activ
                    : g + group_rows + r < rows ? group_rows * row_bytes - bytes_of(c0)
                                                : 0;
           };
-          std::size_t r = 0;
-          if constexpr (Tokens == 8 && has_gemv_tile_pair<F>)
-            for (; r + 2 <= live; r += 2)
-              T::template gemv_tile_pair<Tokens>(w.row(g + r), w.blocks_per_row(), a + t0 * a_stride, a_stride, c0, c1,
-                                                 acc + r * Tokens, ahead(r));
+          std::size_t r = gemv_tile_pairs<Tokens>(w, g, live, a + t0 * a_stride, a_stride, c0, c1, acc, ahead);
           for (; r < live; ++r)
             T::template gemv_tile<Tokens>(w.row(g + r), a + t0 * a_stride, a_stride, c0, c1, acc + r * Tokens, ahead(r));
           c0 = c1;
