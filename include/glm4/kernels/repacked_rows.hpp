@@ -45,8 +45,11 @@ inline void repacked_rows(const repacked_matrix<quant::q4_0>& w, const repacked_
                           std::size_t n, std::size_t p0, std::size_t p1, float* y, const float* bias) {
   constexpr std::size_t ahead = 32 * sizeof(q4_0_kernels::panel_block_q4_0);
   const std::size_t nb = w.blocks_per_row(), rows = w.rows();
-  const auto decode_side_by_side = [&]<std::size_t Panels>() {
-    if constexpr (Panels > 1) {
+  // Returns the panels it did; what is left (fewer than Panels) goes below.
+  const auto decode_side_by_side = [&]<std::size_t Panels>() -> std::size_t {
+    if constexpr (Panels == 1) {
+      return 0;
+    } else {
       const std::size_t share = (p1 - p0) / Panels;
       for (std::size_t i = 0; i < share; ++i) {
         alignas(64) float out[Panels * panel_rows];
@@ -56,10 +59,10 @@ inline void repacked_rows(const repacked_matrix<quant::q4_0>& w, const repacked_
           store_panel_tile(out + q * panel_rows, 1, 0, r0, std::min(panel_rows, rows - r0), rows, y, bias);
         }
       }
-      p0 += Panels * share;  // what is left (fewer than Panels) goes below
+      return Panels * share;
     }
   };
-  if (n == 1) decode_side_by_side.template operator()<q4_0_kernels::repacked_decode_panels>();
+  if (n == 1) p0 += decode_side_by_side.template operator()<q4_0_kernels::repacked_decode_panels>();
   for (std::size_t p = p0; p < p1; ++p) {
     const std::size_t r0 = p * panel_rows, live = std::min(panel_rows, rows - r0);
     std::size_t t0 = 0;
