@@ -214,9 +214,11 @@ BOOST_AUTO_TEST_CASE(simd_tile_matches_the_scalar_tile,
     if constexpr (k::has_int8_panel<F>) check_simd_tile<F>();
   };
   std::apply([&](auto... f) { (check(f), ...); }, panel_formats{});
-  // the largest codes, and 5 bits' (AVX2's tile for them adds four groups in int16)
+  // the largest codes, 5 bits' and 4 bits' (AVX2's tile adds four groups of
+  // the first in int16, all eight of the second)
   check_simd_tile_at_the_bounds<1, k::panel_max_code>();
   check_simd_tile_at_the_bounds<1, 31>();
+  check_simd_tile_at_the_bounds<1, 15>();
   check_simd_tile_at_the_bounds<2, k::panel_max_code>();
 }
 

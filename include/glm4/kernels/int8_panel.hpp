@@ -276,8 +276,8 @@ concept has_whole_panel_unpack = requires(const matrix<F>& w, panel_block_for<F>
 };
 
 // The largest code a target's tile multiplies: any byte (vpdpbusd sums in
-// int32; AVX2's vpmaddubsw tile takes codes of more than 5 bits in two
-// nibbles), none where the target has no tile.
+// int32; AVX2's vpmaddubsw tile takes codes of more than 5 bits as signed
+// bytes), none where the target has no tile.
 inline constexpr unsigned panel_max_code = int16_target == int16_family::avx512vnni || int16_target == int16_family::avx2
                                                ? 255
                                                : 0;
