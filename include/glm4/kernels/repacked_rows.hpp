@@ -2,8 +2,9 @@
 // panels at load (quant/repacked_matrix.hpp), as matmul_rows.hpp's are for
 // the file's layout; runtime/matmul.hpp splits the panels over threads.
 // Fewer tokens than int8_panel_min_tokens (decode, batches, drafts) run the
-// format's repacked tile; more run prefill's int8 panels, unpacked from the
-// repacked ones.
+// format's repacked tile; on AVX-512 VNNI more run prefill's int8 panels,
+// unpacked from the repacked ones, and on AVX2 the tile too
+// (q4_0/repacked_avx2.hpp says why).
 #pragma once
 
 #include <algorithm>
@@ -35,11 +36,11 @@ inline constexpr bool has_repacked_kernels<quant::q4_0> = true;
 
 using repacked_act = q4_0_kernels::repacked_act;
 
-// Panels [p0, p1) against n < int8_panel_min_tokens tokens prepared by
-// prepare_repacked (a_stride blocks apart), into y's n rows (w.rows()
-// apart) (+ bias). Each panel meets its tiles of 8 (AVX-512 VNNI; AVX2's go
-// up to 4), 4, 2 and 1 tokens while it is in cache; the first tile streams
-// it, prefetching 32 blocks ahead. Decode takes repacked_decode_panels
+// Panels [p0, p1) against n tokens (on AVX-512 VNNI fewer than
+// int8_panel_min_tokens) prepared by prepare_repacked (a_stride blocks
+// apart), into y's n rows (w.rows() apart) (+ bias). Each panel meets its
+// tiles of 8 (AVX-512 VNNI; AVX2's go up to 4), 4, 2 and 1 tokens while it
+// is in cache; the first tile streams it, prefetching 32 blocks ahead. Decode takes repacked_decode_panels
 // panels at once (AVX2: 2), one from each equal share of the range.
 inline void repacked_rows(const repacked_matrix<quant::q4_0>& w, const repacked_act* a, std::size_t a_stride,
                           std::size_t n, std::size_t p0, std::size_t p1, float* y, const float* bias) {
@@ -81,6 +82,7 @@ inline void repacked_rows(const repacked_matrix<quant::q4_0>& w, const repacked_
   }
 }
 
+#if defined(GLM4_QDOT_AVX512VNNI)
 // Prefill: panel p unpacked into the int8 panel, then every token over it
 // (one_panel's tiles).
 inline void repacked_panel(const repacked_matrix<quant::q4_0>& w, std::size_t p, const q8_act* a, std::size_t n,
@@ -93,6 +95,7 @@ inline void repacked_panel(const repacked_matrix<quant::q4_0>& w, std::size_t p,
   panel_tiles<panel_unpack<quant::q4_0>::max_code>(panel.data(), nb, a, n, r0, std::min(panel_rows, w.rows() - r0),
                                                    w.rows(), y, bias);
 }
+#endif  // GLM4_QDOT_AVX512VNNI
 #endif
 
 }  // namespace glm4::inline GLM4_TARGET::kernels

@@ -141,31 +141,34 @@ void matmul(const mixed_matrix<Fs...>& w, const float* x, std::size_t n, float* 
 
 #if defined(GLM4_INT8_PANEL)
 // A matrix repacked into 16-row panels (quant/repacked_matrix.hpp): threads
-// take whole panels. With int8 activations, prefill unpacks each panel into
-// the int8 panel as the file's layout does; fewer tokens run the repacked
-// tile (kernels/repacked_rows.hpp), each token's sums as decode's, bit for
-// bit. Int16 activations rebuild each panel's rows in the file's layout for
-// the format's int16 kernels: slower, and only where a session asks for them.
+// take whole panels. With int8 activations, prefill on AVX-512 VNNI unpacks
+// each panel into the int8 panel as the file's layout does; fewer tokens,
+// and on AVX2 any number, run the repacked tile (kernels/repacked_rows.hpp),
+// each token's sums as decode's, bit for bit. Int16 activations rebuild
+// each panel's rows in the file's layout for the format's int16 kernels:
+// slower, and only where a session asks for them.
 template <kernels::activation_precision P = kernels::int8_activations, quant::repackable F>
   requires kernels::has_repacked_kernels<F>
 void matmul(const repacked_matrix<F>& w, const float* x, std::size_t n, float* y, thread_pool& pool,
             const float* bias = nullptr) {
   const std::size_t rows = w.rows(), cols = w.cols(), nb = w.blocks_per_row(), panels = w.panels();
   if constexpr (std::is_same_v<P, kernels::int8_activations>) {
+#if defined(GLM4_QDOT_AVX512VNNI)
     if (n >= kernels::int8_panel_min_tokens) {
       const auto* a = detail::panel_activations<F>(x, n, cols, pool);
       pool.parallel_for(panels, 1, [&](std::size_t p_begin, std::size_t p_end, std::size_t) {
         for (std::size_t p = p_begin; p < p_end; ++p) kernels::repacked_panel(w, p, a, n, y, bias);
       });
-    } else {
-      const auto* a = detail::prepared_rows<kernels::repacked_act>(
-          x, n, cols, nb, pool,
-          [cols](const float* row, kernels::repacked_act* out) { kernels::q4_0_kernels::prepare_repacked(row, out, cols); });
-      // One contiguous range of panels per thread: each one sequential stream.
-      pool.parallel_for(panels, [&](std::size_t p_begin, std::size_t p_end, std::size_t) {
-        kernels::repacked_rows(w, a, nb, n, p_begin, p_end, y, bias);
-      });
+      return;
     }
+#endif
+    const auto* a = detail::prepared_rows<kernels::repacked_act>(
+        x, n, cols, nb, pool,
+        [cols](const float* row, kernels::repacked_act* out) { kernels::q4_0_kernels::prepare_repacked(row, out, cols); });
+    // One contiguous range of panels per thread: each one sequential stream.
+    pool.parallel_for(panels, [&](std::size_t p_begin, std::size_t p_end, std::size_t) {
+      kernels::repacked_rows(w, a, nb, n, p_begin, p_end, y, bias);
+    });
   } else {
     using T = kernels::dot_traits<F>;
     const std::size_t a_stride = cols / T::activation_block_elems;

@@ -1,7 +1,14 @@
-// q4_0 repacked into 16-row panels on AVX2 (GLM4_QDOT_AVX2): the tile for a
-// few tokens, which decode, batches and drafts run, and the unpacking into
-// prefill's int8 panels. repacked_reference.hpp has their scalar twins and
-// the arithmetic; repacked_avx512vnni.hpp is the same tile with vpdpbusd.
+// q4_0 repacked into 16-row panels on AVX2 (GLM4_QDOT_AVX2): the tile, which
+// decode, batches, drafts and here prefill too run. repacked_reference.hpp
+// has its scalar twin and the arithmetic; repacked_avx512vnni.hpp is the
+// same tile with vpdpbusd.
+//
+// Prefill runs the tile in tiles of 4 tokens rather than unpacking each
+// panel into the int8 panel as AVX-512 VNNI does: here both halves share
+// each activation broadcast and the offset is an int32 sum, and pp512 of
+// the 9B Q4_0 measured 4-5 % faster that way than over the int8 panel's
+// 4-bit tile on a Zen 2 host (docs/performance.md). Every prompt token
+// gets decode's sums.
 #pragma once
 
 #include <immintrin.h>
@@ -95,25 +102,6 @@ inline void repacked_tile(const panel_block_q4_0* p, std::size_t nb, const repac
   for (std::size_t q = 0; q < Panels; ++q)
     for (std::size_t t = 0; t < T; ++t)
       for (std::size_t h = 0; h < 2; ++h) _mm256_storeu_ps(out + (q * T + t) * panel_rows + 8 * h, sums[q][h][t]);
-}
-
-// A panel's blocks [0, nb) as prefill's int8 panel: an AND and a shift per
-// half code vector, the scales converted; no transpose (the layout has done
-// it).
-inline void unpack_repacked(const panel_block_q4_0* p, std::size_t nb, panel_block* out) {
-  const __m256i m4 = _mm256_set1_epi8(15);
-  for (std::size_t b = 0; b < nb; ++b)
-    for (std::size_t r0 = 0; r0 < panel_rows; r0 += 8) {
-      const __m256 d = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(p[b].d + r0)));
-      _mm256_store_ps(out[b].scale[0] + r0, d);
-      _mm256_store_ps(out[b].offset[0] + r0, _mm256_mul_ps(d, _mm256_set1_ps(-8.0f)));
-      for (std::size_t c = 0; c < 4; ++c) {
-        const __m256i w = _mm256_load_si256(reinterpret_cast<const __m256i*>(p[b].qs[c][r0]));
-        _mm256_store_si256(reinterpret_cast<__m256i*>(out[b].u[c][r0]), _mm256_and_si256(w, m4));
-        _mm256_store_si256(reinterpret_cast<__m256i*>(out[b].u[c + 4][r0]),
-                           _mm256_and_si256(_mm256_srli_epi16(w, 4), m4));
-      }
-    }
 }
 
 }  // namespace glm4::inline GLM4_TARGET::kernels::q4_0_kernels

@@ -1,7 +1,8 @@
 // q4_0 repacked into 16-row panels on AVX-512 VNNI (GLM4_QDOT_AVX512VNNI):
 // the tile for a few tokens, which decode, batches and drafts run, and the
-// unpacking into prefill's int8 panels. repacked_reference.hpp has their
-// scalar twins and the arithmetic.
+// unpacking into prefill's int8 panels, whose tile takes 12 tokens at a time
+// to this one's 8. repacked_reference.hpp has their scalar twins and the
+// arithmetic.
 #pragma once
 
 #include <immintrin.h>
