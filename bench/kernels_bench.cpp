@@ -4,10 +4,11 @@
 // is reused from cache and arithmetic should dominate), with int8 and int16
 // activations for the integer formats; the elementwise kernels at the
 // hidden and FFN widths; decode's attention over a KV cache of each
-// format at several depths; the rate of vpdpbusd, the integer peak the
-// prefill panels are measured against; and how much of that a core keeps
-// while it streams weights from DRAM (stream_multiply_adds), against what
-// it computes with the weights in cache (gemv_in_cache).
+// format at several depths; the rates of vpdpbusd and vpmaddubsw, the
+// integer peaks the prefill panels are measured against (AVX-512 VNNI,
+// AVX2); and how much of the first a core keeps while it streams weights
+// from DRAM (stream_multiply_adds), against what it computes with the
+// weights in cache (gemv_in_cache).
 //
 //   glm4_kernels_bench --benchmark_filter='matmul/q4_0/.*/n:1/'
 //
@@ -17,7 +18,7 @@
 // Times are wall-clock (the thread pool's workers are not the timed thread).
 #include <benchmark/benchmark.h>
 
-#if defined(__AVX512VNNI__)
+#if defined(__AVX2__)
 #include <immintrin.h>
 #endif
 #include <sys/mman.h>
@@ -255,6 +256,30 @@ void vnni_peak(benchmark::State& state) {
 #endif
 }
 
+// vpmaddubsw's rate, what the AVX2 prefill panel's tile is made of (32
+// multiply-adds per instruction into int16 pair sums; the vpmaddwd that takes
+// them on to int32 shares its port on the cores measured, so it is not
+// counted as work): 16 independent accumulators, as vnni_peak.
+void maddubs_peak(benchmark::State& state) {
+#if defined(__AVX2__)
+  constexpr int chains = 16, steps = 1024;
+  __m256i acc[chains];
+  for (auto& a : acc) a = _mm256_setzero_si256();
+  const __m256i s = _mm256_set1_epi32(0x05060708);
+  for (auto _ : state) {
+    for (int i = 0; i < steps; ++i) {
+#pragma GCC unroll 16
+      for (auto& a : acc) a = _mm256_maddubs_epi16(a, s);
+    }
+    for (auto& a : acc) benchmark::DoNotOptimize(a);
+  }
+  state.counters["GOP/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * steps * chains * 32 * 2,
+                                               benchmark::Counter::kIsRate);
+#else
+  state.SkipWithError("skipped: built without AVX2");
+#endif
+}
+
 // ---- streaming against computing ------------------------------------------
 
 // Whether a core can stream weights from DRAM at decode's rate and compute
@@ -379,3 +404,4 @@ BENCHMARK_TEMPLATE(attention, q::f32)->ArgName("positions")->Arg(512)->Arg(4096)
 BENCHMARK_TEMPLATE(attention, q::f16)->ArgName("positions")->Arg(512)->Arg(4096)->Arg(16384)->Unit(benchmark::kMillisecond);
 BENCHMARK_TEMPLATE(attention, q::q8_0)->ArgName("positions")->Arg(512)->Arg(4096)->Arg(16384)->Unit(benchmark::kMillisecond);
 BENCHMARK(vnni_peak)->Threads(1)->Threads(2)->UseRealTime();
+BENCHMARK(maddubs_peak)->Threads(1)->Threads(2)->UseRealTime();
