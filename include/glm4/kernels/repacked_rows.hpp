@@ -40,8 +40,9 @@ using repacked_act = q4_0_kernels::repacked_act;
 // int8_panel_min_tokens) prepared by prepare_repacked (a_stride blocks
 // apart), into y's n rows (w.rows() apart) (+ bias). Each panel meets its
 // tiles of 8 (AVX-512 VNNI; AVX2's go up to 4), 4, 2 and 1 tokens while it
-// is in cache; the first tile streams it, prefetching 32 blocks ahead. Decode takes repacked_decode_panels
-// panels at once (AVX2: 2), one from each equal share of the range.
+// is in cache; the first tile streams it, prefetching 32 blocks ahead.
+// Decode takes repacked_decode_panels panels at once (AVX2: 2), one from
+// each equal share of the range.
 inline void repacked_rows(const repacked_matrix<quant::q4_0>& w, const repacked_act* a, std::size_t a_stride,
                           std::size_t n, std::size_t p0, std::size_t p1, float* y, const float* bias) {
   constexpr std::size_t ahead = 32 * sizeof(q4_0_kernels::panel_block_q4_0);
