@@ -233,48 +233,46 @@ void attention(benchmark::State& state) {
 
 // ---- the machine's integer peak --------------------------------------------
 
-// vpdpbusd's rate, what the AVX-512 VNNI prefill panel's tile is made of:
-// 16 independent accumulators (enough to hide its latency on every port that
-// runs it) of 64 multiply-adds per instruction, on each benchmark thread.
+// An instruction's rate: `step` on 16 independent accumulators (enough to
+// hide its latency on every port that runs it), on each benchmark thread.
 // GOP/s counts 2 operations per multiply-add, over all threads (Threads(2):
 // both cores), as prefill's integer GOP/s in docs/performance.md does.
-void vnni_peak(benchmark::State& state) {
-#if defined(__AVX512VNNI__)
+template <class Vector, class Step>
+void instruction_peak(benchmark::State& state, Vector zero, Step step, int multiply_adds_per_instruction) {
   constexpr int chains = 16, steps = 1024;
-  __m512i acc[chains];
-  for (auto& a : acc) a = _mm512_setzero_si512();
-  const __m512i u = _mm512_set1_epi32(0x01020304), s = _mm512_set1_epi32(0x05060708);
+  Vector acc[chains];
+  for (auto& a : acc) a = zero;
   for (auto _ : state) {
-    for (int i = 0; i < steps; ++i)
-      for (auto& a : acc) a = _mm512_dpbusd_epi32(a, u, s);
+    for (int i = 0; i < steps; ++i) {
+#pragma GCC unroll 16
+      for (auto& a : acc) a = step(a);
+    }
     for (auto& a : acc) benchmark::DoNotOptimize(a);
   }
-  state.counters["GOP/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * steps * chains * 64 * 2,
-                                               benchmark::Counter::kIsRate);
+  state.counters["GOP/s"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * steps * chains * multiply_adds_per_instruction * 2,
+      benchmark::Counter::kIsRate);
+}
+
+// vpdpbusd's rate, what the AVX-512 VNNI prefill panel's tile is made of: 64
+// multiply-adds per instruction.
+void vnni_peak(benchmark::State& state) {
+#if defined(__AVX512VNNI__)
+  const __m512i u = _mm512_set1_epi32(0x01020304), s = _mm512_set1_epi32(0x05060708);
+  instruction_peak(state, _mm512_setzero_si512(), [&](__m512i a) { return _mm512_dpbusd_epi32(a, u, s); }, 64);
 #else
   state.SkipWithError("skipped: built without AVX-512 VNNI");
 #endif
 }
 
-// vpmaddubsw's rate, what the AVX2 prefill panel's tile is made of (32
-// multiply-adds per instruction into int16 pair sums; the vpmaddwd that takes
-// them on to int32 shares its port on the cores measured, so it is not
-// counted as work): 16 independent accumulators, as vnni_peak.
+// vpmaddubsw's rate, what AVX2's panel and repacked tiles are made of: 32
+// multiply-adds per instruction into int16 pair sums (the vpmaddwd that
+// takes them on to int32 shares its port on the cores measured, so it is not
+// counted as work).
 void maddubs_peak(benchmark::State& state) {
 #if defined(__AVX2__)
-  constexpr int chains = 16, steps = 1024;
-  __m256i acc[chains];
-  for (auto& a : acc) a = _mm256_setzero_si256();
   const __m256i s = _mm256_set1_epi32(0x05060708);
-  for (auto _ : state) {
-    for (int i = 0; i < steps; ++i) {
-#pragma GCC unroll 16
-      for (auto& a : acc) a = _mm256_maddubs_epi16(a, s);
-    }
-    for (auto& a : acc) benchmark::DoNotOptimize(a);
-  }
-  state.counters["GOP/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * steps * chains * 32 * 2,
-                                               benchmark::Counter::kIsRate);
+  instruction_peak(state, _mm256_setzero_si256(), [&](__m256i a) { return _mm256_maddubs_epi16(a, s); }, 32);
 #else
   state.SkipWithError("skipped: built without AVX2");
 #endif
