@@ -140,19 +140,6 @@ inline std::size_t l1_activation_bytes() {
   return bytes;
 }
 
-// Rows in groups of 16 and tokens in tiles of 8 (then 4, 2, 1), each row
-// unpacked once per tile; the rows go chunk by chunk, so each chunk of the
-// tile's activations (l1_activation_bytes at most) stays in L1 while the
-// group's rows pass over it. The first tile prefetches into L2 what each
-// row's next visit reads, 16 row chunks later, about decode's distance: the
-// row's next chunk, or after its last the next group's row. A row's chunks
-// differ by at most one activation group, so each prefetch covers all of
-// the next visit but at most that group. Rows of one chunk are one
-// sequential stream, which it prefetches 4 rows ahead, as decode does: 16
-// rows ahead, 4 tokens over 4096-column q4_0 rows took 5-10 % longer (the
-// first 16 rows of each 128-row range a thread takes came unprefetched).
-// Tiles of 8 tokens take two rows at a time where the format has that tile
-// (has_gemv_tile_pair), which loads each token's activations once for both.
 // Rows [g, g + live) two at a time through F's pair tile where it has one
 // (8 tokens); returns the rows done. A template of its own so that a format
 // without the tile never names it: clang looks dot_traits<F>'s members up
@@ -169,6 +156,19 @@ std::size_t gemv_tile_pairs(const matrix<F>& w, std::size_t g, std::size_t live,
   return r;
 }
 
+// Rows in groups of 16 and tokens in tiles of 8 (then 4, 2, 1), each row
+// unpacked once per tile; the rows go chunk by chunk, so each chunk of the
+// tile's activations (l1_activation_bytes at most) stays in L1 while the
+// group's rows pass over it. The first tile prefetches into L2 what each
+// row's next visit reads, 16 row chunks later, about decode's distance: the
+// row's next chunk, or after its last the next group's row. A row's chunks
+// differ by at most one activation group, so each prefetch covers all of
+// the next visit but at most that group. Rows of one chunk are one
+// sequential stream, which it prefetches 4 rows ahead, as decode does: 16
+// rows ahead, 4 tokens over 4096-column q4_0 rows took 5-10 % longer (the
+// first 16 rows of each 128-row range a thread takes came unprefetched).
+// Tiles of 8 tokens take two rows at a time where the format has that tile
+// (has_gemv_tile_pair), which loads each token's activations once for both.
 template <quant::block_format F>
 void gemv_row_tiles(const matrix<F>& w, const typename dot_traits<F>::gemv_activation* a, std::size_t a_stride,
                     std::size_t n, std::size_t r0, std::size_t r1, float* y) {

@@ -27,7 +27,7 @@ namespace glm4::inline GLM4_TARGET::kernels {
 
 // Formats whose repacked kernels this target compiles: the file types
 // (model/file_types.hpp) repack only these. They exist where prefill's int8
-// panels do (AVX-512 VNNI and AVX2), which prefill unpacks them into.
+// panels do (AVX-512 VNNI, whose prefill unpacks them into those, and AVX2).
 template <class F>
 inline constexpr bool has_repacked_kernels = false;
 #if defined(GLM4_INT8_PANEL)
