@@ -16,8 +16,9 @@
 namespace glm4::inline GLM4_TARGET::weights {
 
 // A role whose tensors may come in any of these formats, each kept as the file
-// has it (the first is the target when a file's type is none of them).
-template <quant::block_format... Fs>
+// has it, or repacked where a member is repacked<F> (the first is the
+// target when a file's type is none of them).
+template <class... Members>
 struct any_of {};
 
 // A role whose tensors, of format F in the file, are repacked at load into
@@ -28,6 +29,7 @@ struct any_of {};
 template <quant::repackable F>
 struct repacked {
   using format = F;
+  using matrix_type = repacked_matrix<F>;
 };
 
 namespace detail {
@@ -41,23 +43,26 @@ struct role_traits {
   static constexpr bool accepts(quant::ggml_type t) { return R::type == t; }
   static std::string names() { return std::string(R::name); }
 };
-template <quant::block_format... Fs>
-struct role_traits<any_of<Fs...>> {
-  static constexpr bool valid = sizeof...(Fs) > 0;
-  using matrix_type = mixed_matrix<Fs...>;
-  static constexpr bool accepts(quant::ggml_type t) { return ((Fs::type == t) || ...); }
-  static std::string names() {
-    std::string out;
-    ((out += (out.empty() ? "" : "|") + std::string(Fs::name)), ...);
-    return out;
-  }
-};
 template <quant::repackable F>
 struct role_traits<repacked<F>> {
   static constexpr bool valid = true;
   using matrix_type = repacked_matrix<F>;
   static constexpr bool accepts(quant::ggml_type t) { return F::type == t; }
   static std::string names() { return std::string(F::name) + " repacked"; }
+};
+// An any_of's members: block formats and repacked<F>.
+template <class M>
+concept any_of_member = quant::block_format<M> || requires { typename M::format; };
+template <any_of_member... Ms>
+struct role_traits<any_of<Ms...>> {
+  static constexpr bool valid = sizeof...(Ms) > 0;
+  using matrix_type = mixed_matrix<Ms...>;
+  static constexpr bool accepts(quant::ggml_type t) { return (role_traits<Ms>::accepts(t) || ...); }
+  static std::string names() {
+    std::string out;
+    ((out += (out.empty() ? "" : "|") + role_traits<Ms>::names()), ...);
+    return out;
+  }
 };
 }  // namespace detail
 

@@ -140,26 +140,32 @@ class tensor_taker {
   }
 
   // Rows of a tensor for a role: an any_of role keeps the file's format when
-  // it is one of its own; a repacked<F> role repacks the rows of format F.
+  // it is one of its own members (repacking it where the member is
+  // repacked<F>); a repacked<F> role repacks the rows of format F.
   template <weights::role_format R>
   weight_matrix<R> role_rows(const io::source_tensor& t, std::size_t row0, std::size_t rows) {
-    weight_matrix<R> out;
+    weight_matrix<R> out = stored_rows<R>(t, row0, rows);
+    if (options_.progress) options_.progress(++matrices_done_, matrices_total_);
+    return out;
+  }
+
+  template <weights::role_format R>
+  weight_matrix<R> stored_rows(const io::source_tensor& t, std::size_t row0, std::size_t rows) {
     if constexpr (quant::block_format<R>) {
-      out = rows_of<R>(t, row0, rows);
+      return rows_of<R>(t, row0, rows);
     } else if constexpr (requires { typename R::format; }) {
-      out = weight_matrix<R>(rows_of<typename R::format>(t, row0, rows));
+      weight_matrix<R> out(rows_of<typename R::format>(t, row0, rows));
       const auto file_type = quant::traits_of(t.type);
       const std::size_t row_bytes = static_cast<std::size_t>(t.shape[1]) / file_type.block_elems * file_type.block_bytes;
       src_.release(t.bytes.subspan(row0 * row_bytes, rows * row_bytes));
+      return out;
     } else {
-      out = [&]<quant::block_format First, quant::block_format... Rest>(weights::any_of<First, Rest...>*) {
+      return [&]<class First, class... Rest>(weights::any_of<First, Rest...>*) {
         std::optional<weight_matrix<R>> kept;
-        ((t.type == Rest::type ? (kept = rows_of<Rest>(t, row0, rows), true) : false) || ...);
-        return kept ? *kept : weight_matrix<R>(rows_of<First>(t, row0, rows));
+        ((weights::accepts<Rest>(t.type) ? (kept = stored_rows<Rest>(t, row0, rows), true) : false) || ...);
+        return kept ? *kept : weight_matrix<R>(stored_rows<First>(t, row0, rows));
       }(static_cast<R*>(nullptr));
     }
-    if (options_.progress) options_.progress(++matrices_done_, matrices_total_);
-    return out;
   }
 
   // How many matrices load_weights will take, for load_options::progress.

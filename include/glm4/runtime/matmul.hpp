@@ -133,8 +133,8 @@ void matmul(const matrix<F>& w, const float* x, std::size_t n, float* y, thread_
 }
 
 // A role with per-tensor formats: one branch, then the format's kernel.
-template <kernels::activation_precision P = kernels::int8_activations, quant::block_format... Fs>
-void matmul(const mixed_matrix<Fs...>& w, const float* x, std::size_t n, float* y, thread_pool& pool,
+template <kernels::activation_precision P = kernels::int8_activations, class... Ms>
+void matmul(const mixed_matrix<Ms...>& w, const float* x, std::size_t n, float* y, thread_pool& pool,
             const float* bias = nullptr) {
   w.visit([&](const auto& m) { matmul<P>(m, x, n, y, pool, bias); });
 }
