@@ -21,7 +21,9 @@
 // The kernels, one file per target family in kernels/q4_k/ (the table in
 // docs/kernels.md): reference.hpp (the scalar twins), dot_portable.hpp, the
 // int16 dots dot_avx512vnni.hpp / dot_avx2.hpp and the int8 decode kernels
-// decode_avx512vbmi.hpp / decode_avx2.hpp / decode_neon.hpp.
+// decode_avx512vbmi.hpp / decode_avx2.hpp / decode_neon.hpp; the repacked
+// panels' tile repacked_avx2.hpp and its twin repacked_reference.hpp, which
+// kernels/repacked_rows.hpp runs.
 #pragma once
 
 #include "glm4/kernels/activations/q16k.hpp"

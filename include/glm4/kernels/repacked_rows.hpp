@@ -4,7 +4,7 @@
 // Fewer tokens than int8_panel_min_tokens (decode, batches, drafts) run the
 // format's repacked tile; on AVX-512 VNNI more run prefill's int8 panels,
 // unpacked from the repacked ones, and on AVX2 the tile too
-// (q4_0/repacked_avx2.hpp says why).
+// (q4_0/repacked_avx2.hpp says why). q4_0 repacks on both; q4_k on AVX2.
 #pragma once
 
 #include <algorithm>
@@ -21,31 +21,72 @@
 #include "glm4/kernels/q4_0/repacked_avx512vnni.hpp"
 #elif defined(GLM4_QDOT_AVX2)
 #include "glm4/kernels/q4_0/repacked_avx2.hpp"
+#include "glm4/kernels/q4_k/repacked_avx2.hpp"
 #endif
 
 namespace glm4::inline GLM4_TARGET::kernels {
 
-// Formats whose repacked kernels this target compiles: the file types
-// (model/file_types.hpp) repack only these. They exist where prefill's int8
-// panels do (AVX-512 VNNI, whose prefill unpacks them into those, and AVX2).
+// A format's repacked kernels, where this target compiles them: the
+// activations (act, act_values per act) and their preparation, the tile
+// (tile<T, Panels>), its largest token count, decode's panels side by side
+// and how many panel bytes decode prefetches ahead (about 9 KiB).
 template <class F>
-inline constexpr bool has_repacked_kernels = false;
+struct repacked_kernels {};
 #if defined(GLM4_INT8_PANEL)
 template <>
-inline constexpr bool has_repacked_kernels<quant::q4_0> = true;
+struct repacked_kernels<quant::q4_0> {
+  using act = q4_0_kernels::repacked_act;
+  static constexpr std::size_t act_values = 32, max_tokens = q4_0_kernels::repacked_max_tokens,
+                               decode_panels = q4_0_kernels::repacked_decode_panels,
+                               ahead = 32 * sizeof(q4_0_kernels::panel_block_q4_0);
+  static void prepare(const float* x, act* a, std::size_t cols) { q4_0_kernels::prepare_repacked(x, a, cols); }
+  template <std::size_t T, std::size_t Panels = 1>
+  static void tile(const q4_0_kernels::panel_block_q4_0* p, std::size_t nb, const act* a, std::size_t a_stride,
+                   float* out, std::size_t ahead, std::size_t panel_gap = 0) {
+    if constexpr (Panels == 1)  // AVX-512 VNNI's tile takes one panel
+      q4_0_kernels::repacked_tile<T>(p, nb, a, a_stride, out, ahead);
+    else
+      q4_0_kernels::repacked_tile<T, Panels>(p, nb, a, a_stride, out, ahead, panel_gap);
+  }
+};
+#endif
+#if defined(GLM4_QDOT_AVX2)
+template <>
+struct repacked_kernels<quant::q4_k> {
+  using act = q4_k_kernels::repacked_act;
+  static constexpr std::size_t act_values = 256, max_tokens = q4_k_kernels::repacked_max_tokens,
+                               decode_panels = q4_k_kernels::repacked_decode_panels,
+                               ahead = 4 * sizeof(q4_k_kernels::panel_block_q4_k);
+  static void prepare(const float* x, act* a, std::size_t cols) { q4_k_kernels::prepare_repacked(x, a, cols); }
+  template <std::size_t T, std::size_t Panels = 1>
+  static void tile(const q4_k_kernels::panel_block_q4_k* p, std::size_t nb, const act* a, std::size_t a_stride,
+                   float* out, std::size_t ahead, std::size_t panel_gap = 0) {
+    q4_k_kernels::repacked_tile<T, Panels>(p, nb, a, a_stride, out, ahead, panel_gap);
+  }
+};
+#endif
 
-using repacked_act = q4_0_kernels::repacked_act;
+// Formats whose repacked kernels this target compiles: the file types
+// (model/file_types.hpp) repack only these. q4_0's exist where prefill's
+// int8 panels do (AVX-512 VNNI, whose prefill unpacks them into those, and
+// AVX2), q4_k's on AVX2.
+template <class F>
+inline constexpr bool has_repacked_kernels = requires { typename repacked_kernels<F>::act; };
 
+#if defined(GLM4_INT8_PANEL)
 // Panels [p0, p1) against n tokens (on AVX-512 VNNI fewer than
-// int8_panel_min_tokens) prepared by prepare_repacked (a_stride blocks
-// apart), into y's n rows (w.rows() apart) (+ bias). Each panel meets its
-// tiles of 8 (AVX-512 VNNI; AVX2's go up to 4), 4, 2 and 1 tokens while it
-// is in cache; the first tile streams it, prefetching 32 blocks ahead.
-// Decode takes repacked_decode_panels panels at once (AVX2: 2), one from
-// each equal share of the range.
-inline void repacked_rows(const repacked_matrix<quant::q4_0>& w, const repacked_act* a, std::size_t a_stride,
-                          std::size_t n, std::size_t p0, std::size_t p1, float* y, const float* bias) {
-  constexpr std::size_t ahead = 32 * sizeof(q4_0_kernels::panel_block_q4_0);
+// int8_panel_min_tokens) prepared by repacked_kernels<F>::prepare (a_stride
+// acts apart), into y's n rows (w.rows() apart) (+ bias). Each panel meets
+// its tiles of 8 (AVX-512 VNNI; AVX2's go up to 4), 4, 2 and 1 tokens while
+// it is in cache; the first tile streams it, prefetching ahead. Decode
+// takes decode_panels panels at once (AVX2: 2), one from each equal share
+// of the range.
+template <quant::repackable F>
+  requires has_repacked_kernels<F>
+void repacked_rows(const repacked_matrix<F>& w, const typename repacked_kernels<F>::act* a, std::size_t a_stride,
+                   std::size_t n, std::size_t p0, std::size_t p1, float* y, const float* bias) {
+  using K = repacked_kernels<F>;
+  constexpr std::size_t ahead = K::ahead;
   const std::size_t nb = w.blocks_per_row(), rows = w.rows();
   // Returns the panels it did; what is left (fewer than Panels) goes below.
   const auto decode_side_by_side = [&]<std::size_t Panels>() -> std::size_t {
@@ -55,7 +96,7 @@ inline void repacked_rows(const repacked_matrix<quant::q4_0>& w, const repacked_
       const std::size_t share = (p1 - p0) / Panels;
       for (std::size_t i = 0; i < share; ++i) {
         alignas(64) float out[Panels * panel_rows];
-        q4_0_kernels::repacked_tile<1, Panels>(w.panel(p0 + i), nb, a, a_stride, out, ahead, share * nb);
+        K::template tile<1, Panels>(w.panel(p0 + i), nb, a, a_stride, out, ahead, share * nb);
         for (std::size_t q = 0; q < Panels; ++q) {
           const std::size_t r0 = (p0 + q * share + i) * panel_rows;
           store_panel_tile(out + q * panel_rows, 1, 0, r0, std::min(panel_rows, rows - r0), rows, y, bias);
@@ -64,15 +105,15 @@ inline void repacked_rows(const repacked_matrix<quant::q4_0>& w, const repacked_
       return Panels * share;
     }
   };
-  if (n == 1) p0 += decode_side_by_side.template operator()<q4_0_kernels::repacked_decode_panels>();
+  if (n == 1) p0 += decode_side_by_side.template operator()<K::decode_panels>();
   for (std::size_t p = p0; p < p1; ++p) {
     const std::size_t r0 = p * panel_rows, live = std::min(panel_rows, rows - r0);
     std::size_t t0 = 0;
     const auto tiles = [&]<std::size_t T>() {
-      if constexpr (T <= q4_0_kernels::repacked_max_tokens)
+      if constexpr (T <= K::max_tokens)
         for (; t0 + T <= n; t0 += T) {
           alignas(64) float out[T * panel_rows];
-          q4_0_kernels::repacked_tile<T>(w.panel(p), nb, a + t0 * a_stride, a_stride, out, t0 == 0 ? ahead : 0);
+          K::template tile<T>(w.panel(p), nb, a + t0 * a_stride, a_stride, out, t0 == 0 ? ahead : 0);
           store_panel_tile(out, T, t0, r0, live, rows, y, bias);
         }
     };

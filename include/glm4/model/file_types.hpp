@@ -36,8 +36,8 @@ using weights::any_of;
 using weights::scheme;
 
 // The layers' matrices of format F: repacked at load where this target has
-// F's repacked kernels (q4_0 on AVX-512 VNNI and AVX2: a pass of a few
-// tokens then unpacks each weight once for all of them), in place
+// F's repacked kernels (q4_0 on AVX-512 VNNI and AVX2, q4_k on AVX2: a pass
+// of a few tokens then unpacks each weight once for all of them), in place
 // elsewhere.
 template <q::block_format F, bool = kernels::has_repacked_kernels<F>>
 struct layers_role {
@@ -95,7 +95,7 @@ struct q4_k {
   static constexpr std::string_view name = "Q4_K";
   using scheme = detail::k_mix<
       quant::q4_k, weights::any_of<quant::q4_k, quant::q5_0, quant::q6_k, quant::q8_0>,
-      weights::any_of<quant::q4_k, quant::q5_k, quant::q6_k, quant::q5_0, quant::q5_1, quant::q8_0>>;
+      weights::any_of<detail::layers_of<quant::q4_k>, quant::q5_k, quant::q6_k, quant::q5_0, quant::q5_1, quant::q8_0>>;
 };
 // Q5_K_S and Q5_K_M.
 struct q5_k {

@@ -1,7 +1,8 @@
 // A weight matrix of format F repacked at load into panels of 16 rows
 // (panel_layout<F>), in memory of its own: what a role weights::repacked<F>
 // stores. The values are the file's, bit for bit; only their order changes,
-// so that one vector of codes serves 16 rows (quant/q4_0_panels.hpp says why).
+// so that one vector of codes serves 16 rows (quant/q4_0_panels.hpp says why;
+// quant/q4_k_panels.hpp is q4_k's layout).
 // The last panel of a matrix whose rows are no multiple of 16 is padded
 // with rows that decode to 0.
 #pragma once
@@ -17,6 +18,8 @@
 #include "glm4/quant/matrix.hpp"
 #include "glm4/quant/q4_0.hpp"
 #include "glm4/quant/q4_0_panels.hpp"
+#include "glm4/quant/q4_k.hpp"
+#include "glm4/quant/q4_k_panels.hpp"
 
 namespace glm4::quant {
 
@@ -26,6 +29,10 @@ struct panel_layout;
 template <>
 struct panel_layout<q4_0> {
   using type = q4_0_panels;
+};
+template <>
+struct panel_layout<q4_k> {
+  using type = q4_k_panels;
 };
 
 template <class F>

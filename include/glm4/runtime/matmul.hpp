@@ -162,12 +162,13 @@ void matmul(const repacked_matrix<F>& w, const float* x, std::size_t n, float* y
       return;
     }
 #endif
-    const auto* a = detail::prepared_rows<kernels::repacked_act>(
-        x, n, cols, nb, pool,
-        [cols](const float* row, kernels::repacked_act* out) { kernels::q4_0_kernels::prepare_repacked(row, out, cols); });
+    using K = kernels::repacked_kernels<F>;
+    const std::size_t a_stride = cols / K::act_values;
+    const auto* a = detail::prepared_rows<typename K::act>(
+        x, n, cols, a_stride, pool, [cols](const float* row, typename K::act* out) { K::prepare(row, out, cols); });
     // One contiguous range of panels per thread: each one sequential stream.
     pool.parallel_for(panels, [&](std::size_t p_begin, std::size_t p_end, std::size_t) {
-      kernels::repacked_rows(w, a, nb, n, p_begin, p_end, y, bias);
+      kernels::repacked_rows(w, a, a_stride, n, p_begin, p_end, y, bias);
     });
   } else {
     using T = kernels::dot_traits<F>;
