@@ -43,6 +43,7 @@ struct yarn_scaling {
   double attention_factor = 0.0;
 
   constexpr bool enabled() const { return factor != 1.0; }
+  friend constexpr bool operator==(const yarn_scaling&, const yarn_scaling&) = default;
 };
 
 // Precision of the rotary frequencies θ_i. transformers computes them in

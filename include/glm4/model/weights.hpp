@@ -162,7 +162,7 @@ class tensor_taker {
     } else {
       return [&]<class First, class... Rest>(weights::any_of<First, Rest...>*) {
         std::optional<weight_matrix<R>> kept;
-        ((weights::accepts<Rest>(t.type) ? (kept = stored_rows<Rest>(t, row0, rows), true) : false) || ...);
+        (void)((weights::accepts<Rest>(t.type) ? (kept = stored_rows<Rest>(t, row0, rows), true) : false) || ...);
         return kept ? *kept : weight_matrix<R>(stored_rows<First>(t, row0, rows));
       }(static_cast<R*>(nullptr));
     }
