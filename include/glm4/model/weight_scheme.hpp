@@ -46,7 +46,7 @@ struct role_traits {
 template <quant::repackable F>
 struct role_traits<repacked<F>> {
   static constexpr bool valid = true;
-  using matrix_type = repacked_matrix<F>;
+  using matrix_type = typename repacked<F>::matrix_type;
   static constexpr bool accepts(quant::ggml_type t) { return F::type == t; }
   static std::string names() { return std::string(F::name) + " repacked"; }
 };
