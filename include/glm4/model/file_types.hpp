@@ -152,7 +152,7 @@ using all = list<bf16, f16, f32, q8_0, q6_k, q4_0, q4_1, q5_0, q5_k, q4_k, iq4_n
 template <weights::weight_scheme S, file_type... Ts>
 constexpr std::string_view name_of(list<Ts...> = {}) {
   std::string_view name;
-  ((std::is_same_v<typename Ts::scheme, S> ? (name = Ts::name, true) : false) || ...);
+  (void)((std::is_same_v<typename Ts::scheme, S> ? (name = Ts::name, true) : false) || ...);
   return name;
 }
 

@@ -74,8 +74,8 @@ class glm4_pretokenizer {
         kind k[128];
       } t{};
       for (unsigned b = 0; b < 128; ++b) t.k[b] = of(unicode::ascii_classes[b]);
-      t.k['\r'] = kind::line_break;
-      t.k['\n'] = kind::line_break;
+      t.k[std::size_t{'\r'}] = kind::line_break;
+      t.k[std::size_t{'\n'}] = kind::line_break;
       return t;
     }();
     return table.k;
