@@ -1,10 +1,9 @@
-// q4_0 and q4_k repacked into 16-row panels at load
-// (quant/repacked_matrix.hpp, kernels/q4_0/repacked_*.hpp,
-// kernels/q4_k/repacked_*.hpp):
+// q4_0, q4_k and q8_0 repacked into 16-row panels at load
+// (quant/repacked_matrix.hpp, kernels/<format>/repacked_*.hpp):
 //   - repacking keeps every row's bytes; padded rows give 0;
 //   - the scalar tile is the product of the decoded weights and the decoded
 //     int8 activations (double precision, to float rounding);
-//   - the SIMD tile (q4_0: AVX-512 VNNI, AVX2; q4_k: AVX2; a skipped case
+//   - the SIMD tile (q4_0: AVX-512 VNNI, AVX2; q4_k, q8_0: AVX2; a skipped case
 //     elsewhere) equals the scalar tile bit for bit, also at the largest
 //     codes, scales and activations and over decode's panels side by side,
 //     and so does q4_0's unpacking into prefill's int8 panel (AVX-512 VNNI),
@@ -27,6 +26,7 @@
 
 #include "glm4/kernels/q4_0/repacked_reference.hpp"
 #include "glm4/kernels/q4_k/repacked_reference.hpp"
+#include "glm4/kernels/q8_0/repacked_reference.hpp"
 #include "glm4/quant/repacked_matrix.hpp"
 #include "glm4/runtime/matmul.hpp"
 #include "kernels/random_activations.hpp"
@@ -37,6 +37,7 @@ namespace k = glm4::kernels;
 namespace q = glm4::quant;
 namespace q40 = glm4::kernels::q4_0_kernels;
 namespace q4k = glm4::kernels::q4_k_kernels;
+namespace q80 = glm4::kernels::q8_0_kernels;
 
 namespace {
 
@@ -66,7 +67,17 @@ struct scalar_kernels<q::q4_k> {
     q4k::repacked_tile_reference(p, nb, a, stride, T, out);
   }
 };
-using formats = boost::mpl::list<q::q4_0, q::q4_k>;
+template <>
+struct scalar_kernels<q::q8_0> {
+  using act = k::q8_act;
+  static constexpr std::size_t act_values = 32;
+  static void prepare(const float* x, act* a, std::size_t cols) { q80::prepare_repacked(x, a, cols); }
+  static void tile(const q80::panel_block_q8_0* p, std::size_t nb, const act* a, std::size_t stride, std::size_t T,
+                   float* out) {
+    q80::repacked_tile_reference(p, nb, a, stride, T, out);
+  }
+};
+using formats = boost::mpl::list<q::q4_0, q::q4_k, q::q8_0>;
 
 template <class F>
 struct quantized_weights {
@@ -217,6 +228,22 @@ BOOST_AUTO_TEST_CASE(q4_ks_simd_tile_equals_its_scalar_twin,
   });
 }
 
+BOOST_AUTO_TEST_CASE(q8_0s_simd_tile_equals_its_scalar_twin,
+                     *skip_unless_compiled(k::has_repacked_kernels<q::q8_0>, "q8_0's repacked tile")) {
+  // every code 127, then -128 (a hostile file's: its magnitude is
+  // vpmaddubsw's unsigned 128)
+  for (const int code : {127, -128}) {
+    q::q8_0::block full;
+    full.d = q::f16::from_float(1.0f);
+    std::memset(full.qs, code, sizeof full.qs);
+    check_simd_tiles<q::q8_0>(full, [](k::q8_act& x, int v) {
+      x.d = 1.0f;
+      std::memset(x.qs, v, 32);
+      x.dsum = 32.0f * static_cast<float>(v);
+    });
+  }
+}
+
 #if defined(GLM4_QDOT_AVX512VNNI)
 constexpr bool prefill_unpacks = true;
 #else
@@ -301,4 +328,9 @@ BOOST_AUTO_TEST_CASE(q4_0s_matmul_gives_each_token_its_own_sums,
 BOOST_AUTO_TEST_CASE(q4_ks_matmul_gives_each_token_its_own_sums,
                      *skip_unless_compiled(k::has_repacked_kernels<q::q4_k>, "q4_k's repacked matmul")) {
   check_matmul<q::q4_k>();
+}
+
+BOOST_AUTO_TEST_CASE(q8_0s_matmul_gives_each_token_its_own_sums,
+                     *skip_unless_compiled(k::has_repacked_kernels<q::q8_0>, "q8_0's repacked matmul")) {
+  check_matmul<q::q8_0>();
 }

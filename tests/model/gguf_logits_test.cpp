@@ -108,6 +108,15 @@ BOOST_AUTO_TEST_CASE(q4_k_m_file_meets_the_llamacpp_bar) {
   check_at_least_llamacpp<shipped_models::glm4_small, weights::q4_k_m>("glm4-small-Q4_K_M", "glm4-small");
 }
 
+// The same files through their file types, as glm4::open_model loads them:
+// where the target has the kernels (AVX2: q4_0, q4_k, q8_0; AVX-512 VNNI:
+// q4_0) their layers' matrices are repacked into 16-row panels at load.
+BOOST_AUTO_TEST_CASE(files_through_their_file_types_meet_the_llamacpp_bar) {
+  check_at_least_llamacpp<shipped_models::glm4_small, file_types::q8_0::scheme>("glm4-small-Q8_0", "glm4-small");
+  check_at_least_llamacpp<shipped_models::glm4_small, file_types::q4_0::scheme>("glm4-small-Q4_0", "glm4-small");
+  check_at_least_llamacpp<shipped_models::glm4_small, file_types::q4_k::scheme>("glm4-small-Q4_K_M", "glm4-small");
+}
+
 // The IQ4 files (iq4_nl's and iq4_xs's non-linear levels, a Q6_K output),
 // loaded through their file types' schemes as glm4::open_model loads them.
 // Here the quantized model itself, computed exactly (its weights decoded to

@@ -4,7 +4,8 @@
 // Fewer tokens than int8_panel_min_tokens (decode, batches, drafts) run the
 // format's repacked tile; on AVX-512 VNNI more run prefill's int8 panels,
 // unpacked from the repacked ones, and on AVX2 the tile too
-// (q4_0/repacked_avx2.hpp says why). q4_0 repacks on both; q4_k on AVX2.
+// (q4_0/repacked_avx2.hpp says why). q4_0 repacks on both; q4_k and q8_0
+// on AVX2.
 #pragma once
 
 #include <algorithm>
@@ -22,6 +23,7 @@
 #elif defined(GLM4_QDOT_AVX2)
 #include "glm4/kernels/q4_0/repacked_avx2.hpp"
 #include "glm4/kernels/q4_k/repacked_avx2.hpp"
+#include "glm4/kernels/q8_0/repacked_avx2.hpp"
 #endif
 
 namespace glm4::inline GLM4_TARGET::kernels {
@@ -64,12 +66,25 @@ struct repacked_kernels<quant::q4_k> {
     q4_k_kernels::repacked_tile<T, Panels>(p, nb, a, a_stride, out, ahead, panel_gap);
   }
 };
+template <>
+struct repacked_kernels<quant::q8_0> {
+  using act = q8_act;
+  static constexpr std::size_t act_values = 32, max_tokens = q8_0_kernels::repacked_max_tokens,
+                               decode_panels = q8_0_kernels::repacked_decode_panels,
+                               ahead = 16 * sizeof(q8_0_kernels::panel_block_q8_0);
+  static void prepare(const float* x, act* a, std::size_t cols) { q8_0_kernels::prepare_repacked(x, a, cols); }
+  template <std::size_t T, std::size_t Panels = 1>
+  static void tile(const q8_0_kernels::panel_block_q8_0* p, std::size_t nb, const act* a, std::size_t a_stride,
+                   float* out, std::size_t ahead, std::size_t panel_gap = 0) {
+    q8_0_kernels::repacked_tile<T, Panels>(p, nb, a, a_stride, out, ahead, panel_gap);
+  }
+};
 #endif
 
 // Formats whose repacked kernels this target compiles: the file types
 // (model/file_types.hpp) repack only these. q4_0's exist where prefill's
 // int8 panels do (AVX-512 VNNI, whose prefill unpacks them into those, and
-// AVX2), q4_k's on AVX2.
+// AVX2), q4_k's and q8_0's on AVX2.
 template <class F>
 inline constexpr bool has_repacked_kernels = requires { typename repacked_kernels<F>::act; };
 

@@ -36,9 +36,9 @@ using weights::any_of;
 using weights::scheme;
 
 // The layers' matrices of format F: repacked at load where this target has
-// F's repacked kernels (q4_0 on AVX-512 VNNI and AVX2, q4_k on AVX2: a pass
-// of a few tokens then unpacks each weight once for all of them), in place
-// elsewhere.
+// F's repacked kernels (q4_0 on AVX-512 VNNI and AVX2, q4_k and q8_0 on
+// AVX2: a pass of a few tokens then reads and unpacks each weight once for
+// all of them), in place elsewhere.
 template <q::block_format F, bool = kernels::has_repacked_kernels<F>>
 struct layers_role {
   using type = F;
@@ -75,8 +75,8 @@ struct bf16 {
 };
 struct q8_0 {
   static constexpr std::string_view name = "Q8_0";
-  using scheme = weights::scheme<weights::any_of<quant::q8_0, quant::q6_k>, quant::q8_0, quant::q8_0,
-                                 weights::any_of<quant::q8_0, quant::q6_k>>;
+  using scheme = weights::scheme<weights::any_of<quant::q8_0, quant::q6_k>, detail::layers_of<quant::q8_0>,
+                                 detail::layers_of<quant::q8_0>, weights::any_of<quant::q8_0, quant::q6_k>>;
 };
 struct q4_0 {
   static constexpr std::string_view name = "Q4_0";
@@ -93,15 +93,15 @@ struct q5_0 {
 // Q4_K_S and Q4_K_M.
 struct q4_k {
   static constexpr std::string_view name = "Q4_K";
-  using scheme = detail::k_mix<
-      quant::q4_k, weights::any_of<quant::q4_k, quant::q5_0, quant::q6_k, quant::q8_0>,
-      weights::any_of<detail::layers_of<quant::q4_k>, quant::q5_k, quant::q6_k, quant::q5_0, quant::q5_1, quant::q8_0>>;
+  using scheme = detail::k_mix<quant::q4_k, weights::any_of<quant::q4_k, quant::q5_0, quant::q6_k, quant::q8_0>,
+                               weights::any_of<detail::layers_of<quant::q4_k>, quant::q5_k, quant::q6_k, quant::q5_0,
+                                               quant::q5_1, detail::layers_of<quant::q8_0>>>;
 };
 // Q5_K_S and Q5_K_M.
 struct q5_k {
   static constexpr std::string_view name = "Q5_K";
   using scheme = detail::k_mix<quant::q5_k, weights::any_of<quant::q5_k, quant::q5_1, quant::q6_k, quant::q8_0>,
-                                weights::any_of<quant::q5_k, quant::q6_k, quant::q5_1, quant::q8_0>>;
+                               weights::any_of<quant::q5_k, quant::q6_k, quant::q5_1, detail::layers_of<quant::q8_0>>>;
 };
 // IQ4_NL and IQ4_XS. Without an importance matrix llama-quantize gives
 // attn_v Q5_K where a KV head serves 4 or more query heads (GLM-4: 16) and
@@ -121,7 +121,8 @@ struct iq4_xs {
 struct q6_k {
   static constexpr std::string_view name = "Q6_K";
   using role = weights::any_of<quant::q6_k, quant::q8_0>;
-  using scheme = weights::scheme<role, role, role, role>;
+  using layers = weights::any_of<quant::q6_k, detail::layers_of<quant::q8_0>>;
+  using scheme = weights::scheme<role, layers, layers, role>;
 };
 
 // GLM-130B's weight-only quantization (io/sat_checkpoint.hpp): the four

@@ -2,7 +2,7 @@
 // (panel_layout<F>), in memory of its own: what a role weights::repacked<F>
 // stores. The values are the file's, bit for bit; only their order changes,
 // so that one vector of codes serves 16 rows (quant/q4_0_panels.hpp says why;
-// quant/q4_k_panels.hpp is q4_k's layout).
+// quant/q4_k_panels.hpp and q8_0_panels.hpp are q4_k's and q8_0's layouts).
 // The last panel of a matrix whose rows are no multiple of 16 is padded
 // with rows that decode to 0.
 #pragma once
@@ -20,6 +20,8 @@
 #include "glm4/quant/q4_0_panels.hpp"
 #include "glm4/quant/q4_k.hpp"
 #include "glm4/quant/q4_k_panels.hpp"
+#include "glm4/quant/q8_0.hpp"
+#include "glm4/quant/q8_0_panels.hpp"
 
 namespace glm4::quant {
 
@@ -33,6 +35,10 @@ struct panel_layout<q4_0> {
 template <>
 struct panel_layout<q4_k> {
   using type = q4_k_panels;
+};
+template <>
+struct panel_layout<q8_0> {
+  using type = q8_0_panels;
 };
 
 template <class F>
